@@ -1,0 +1,65 @@
+// One error type for everything the proxy rejects, rendered once in OpenAI's shape.
+import { ConfigError } from './config';
+
+/** OpenAI's `error.type` values that the proxy itself produces. */
+export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'server_error';
+
+export interface ErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+}
+
+interface ErrorDetails {
+  param?: string;
+  headers?: HeadersInit;
+}
+
+/**
+ * An error a client should see. `code` is machine-readable (`invalid_api_key`, `unknown_url`…);
+ * the message is for people and must never contain a secret.
+ */
+export class ProxyError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details: ErrorDetails;
+
+  constructor(status: number, code: string, message: string, details: ErrorDetails = {}) {
+    super(message);
+    this.name = 'ProxyError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** OpenAI reports authentication failures as `invalid_request_error`; the SDKs key off status. */
+function errorTypeFor(status: number): ErrorType {
+  return status >= 500 ? 'server_error' : 'invalid_request_error';
+}
+
+export function errorBody(error: ProxyError): ErrorBody {
+  return {
+    error: {
+      message: error.message,
+      type: errorTypeFor(error.status),
+      param: error.details.param ?? null,
+      code: error.code,
+    },
+  };
+}
+
+/** Converts anything thrown into a ProxyError; unknown errors become a 500 that reveals nothing. */
+export function toProxyError(thrown: unknown): ProxyError {
+  if (thrown instanceof ProxyError) return thrown;
+  // Configuration messages name the variable and never carry a secret value.
+  if (thrown instanceof ConfigError) {
+    return new ProxyError(500, 'proxy_misconfigured', `Proxy misconfigured: ${thrown.message}`);
+  }
+  return new ProxyError(500, 'internal_error', 'The proxy failed to handle this request.');
+}
+
+export function errorResponse(thrown: unknown): Response {
+  const error = toProxyError(thrown);
+  const headers = new Headers(error.details.headers);
+  headers.set('content-type', 'application/json');
+  return new Response(JSON.stringify(errorBody(error)), { status: error.status, headers });
+}

@@ -1,0 +1,40 @@
+// Calls the upstream API, turning network failures and header timeouts into OpenAI-shaped errors.
+import { ProxyError } from './errors';
+
+export interface UpstreamCall {
+  readonly url: string;
+  readonly method: 'GET' | 'POST';
+  readonly headers: Headers;
+  readonly body?: Uint8Array | undefined;
+  /** Time allowed until the response headers arrive; 0 waits forever. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * The timeout covers only the wait for headers: a long stream is healthy as long as it keeps
+ * talking, which the relay's idle timeout watches instead.
+ */
+export async function fetchUpstream(call: UpstreamCall): Promise<Response> {
+  const controller = new AbortController();
+  const timer = call.timeoutMs > 0 ? setTimeout(() => controller.abort(), call.timeoutMs) : 0;
+  try {
+    return await fetch(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: call.body ?? null,
+      signal: controller.signal,
+    });
+  } catch {
+    // The runtime's error text can include the upstream URL; say only what happened.
+    if (controller.signal.aborted) {
+      throw new ProxyError(
+        504,
+        'upstream_timeout',
+        `The upstream did not answer within ${call.timeoutMs} ms (UPSTREAM_TIMEOUT_MS).`,
+      );
+    }
+    throw new ProxyError(502, 'upstream_unreachable', 'The proxy could not reach the upstream API.');
+  } finally {
+    clearTimeout(timer);
+  }
+}

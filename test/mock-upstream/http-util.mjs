@@ -1,0 +1,60 @@
+// @ts-check
+// Request parsing and the response headers api.openai.com sends.
+
+/** @typedef {import('node:http').IncomingMessage} IncomingMessage */
+
+/** @param {unknown} v @returns {v is Record<string, any>} */
+export const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** @param {IncomingMessage} req */
+export async function readBody(req) {
+  const parts = [];
+  for await (const part of req) parts.push(part);
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/**
+ * Lower-cased names, repeated headers joined with ", " the way fetch's Headers does.
+ * @param {string[]} raw IncomingMessage.rawHeaders
+ */
+export function headerRecord(raw) {
+  /** @type {Record<string, string>} */
+  const out = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    out[name] = name in out ? `${out[name]}, ${raw[i + 1]}` : raw[i + 1];
+  }
+  return out;
+}
+
+/** @param {string} raw @returns {{ ok: true, value: unknown } | { ok: false }} */
+export function parseJson(raw) {
+  try {
+    return { ok: true, value: JSON.parse(raw) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** @param {number} n request number @param {number} started performance.now() at arrival @param {string} contentType */
+export const openaiHeaders = (n, started, contentType) => ({
+  'content-type': contentType,
+  'x-request-id': `req_mock_${n}`,
+  'openai-processing-ms': String(Math.round(performance.now() - started)),
+  'openai-version': '2020-10-01',
+  'openai-organization': 'mock-org',
+  'x-ratelimit-limit-requests': '10000',
+  'x-ratelimit-remaining-requests': '9999',
+  'x-ratelimit-limit-tokens': '200000',
+  'x-ratelimit-remaining-tokens': '199950',
+  'x-ratelimit-reset-requests': '6ms',
+  'x-ratelimit-reset-tokens': '15ms',
+  // Like api.openai.com (behind Cloudflare): cookies and edge headers a proxy must not forward.
+  'set-cookie': ['__cf_bm=mock; path=/; HttpOnly', '_cfuvid=mock; path=/; HttpOnly'],
+  'strict-transport-security': 'max-age=31536000; includeSubDomains; preload',
+  'x-content-type-options': 'nosniff',
+  'access-control-expose-headers': 'X-Request-ID',
+  server: 'cloudflare',
+  'cf-ray': `mock${n}-SJC`,
+  'alt-svc': 'h3=":443"; ma=86400',
+});

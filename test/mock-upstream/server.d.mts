@@ -1,0 +1,48 @@
+// Hand-written types for server.mjs (plain JS so Node runs it without a build step).
+
+export interface MockUpstreamOptions {
+  /** Default 0 (ephemeral). */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** When set, /v1 requests need `Authorization: Bearer <apiKey>`, else 401 echoing the received key. */
+  apiKey?: string;
+  /** Pause between streamed words of the echo model. Default 0; model `echo-slow` always uses 150. */
+  wordDelayMs?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Path including the query string. */
+  path: string;
+  /** Lower-cased names, as received (repeated headers joined with ", "). */
+  headers: Record<string, string>;
+  /** Raw body text as received. */
+  body: string;
+  /** Body's `user` if a string, else `x_mock.tag`, else the id of GET /v1/models/{id}; else null. */
+  tag: string | null;
+  /** The client closed the connection before the mock finished responding. */
+  aborted: boolean;
+  /** The response was fully written. */
+  finished: boolean;
+  /** performance.now() (mock's process) at each content-chunk write; only `chunks` and `gated` fill it, indexed by `seq`. */
+  sentAt: number[];
+}
+
+export interface MockUpstream {
+  /** Base URL including /v1, e.g. http://127.0.0.1:12345/v1 */
+  url: string;
+  port: number;
+  /** Every /v1 (non-control) request in arrival order; a live array. */
+  requests: RecordedRequest[];
+  /** Closes the server and destroys open sockets (ending stalled/gated streams). */
+  close(): Promise<void>;
+}
+
+export function startMockUpstream(options?: MockUpstreamOptions): Promise<MockUpstream>;
+
+/** The exact response body bytes of the `split` scenario. */
+export function splitScenarioBytes(): Uint8Array;
+
+/** Offsets at which the `split` scenario cuts those bytes into separate writes (unless `x_mock.splitAt`). */
+export function splitScenarioOffsets(): number[];
