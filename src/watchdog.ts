@@ -38,11 +38,14 @@ export async function watchStream(
   void options.relayEnded.then((result) => {
     state.relay = result;
     state.wake();
+    // The client is gone: release our branch now so the upstream request is cancelled at once.
+    if (result === 'failed') void reader.cancel().catch(() => undefined);
   });
   try {
     for (;;) {
       if (state.relay === 'failed') break;
       const next = await readOrTimeout(reader, state.relay === 'running' ? options.idleTimeoutMs : 0);
+      if (state.relay === 'failed') break;
       if (next === 'idle') {
         options.onIdle();
         break;

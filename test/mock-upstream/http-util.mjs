@@ -21,8 +21,9 @@ export function headerRecord(raw) {
   /** @type {Record<string, string>} */
   const out = {};
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i].toLowerCase();
-    out[name] = name in out ? `${out[name]}, ${raw[i + 1]}` : raw[i + 1];
+    const name = (raw[i] ?? '').toLowerCase();
+    const value = raw[i + 1] ?? '';
+    out[name] = name in out ? `${out[name]}, ${value}` : value;
   }
   return out;
 }

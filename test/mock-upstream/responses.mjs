@@ -12,6 +12,9 @@ import { countTokens } from './wire.mjs';
 /** @param {Turn} t */
 const messageId = (t) => t.id.replace(/^resp_/, 'msg_');
 
+/** Responses always carry exactly one answer. @param {Turn} t */
+const answerOf = (t) => t.answers[0] ?? '';
+
 /** @param {string} text */
 const outputText = (text) => ({ type: 'output_text', annotations: [], logprobs: [], text });
 
@@ -20,14 +23,14 @@ const messageItem = (t, status) => ({
   id: messageId(t),
   type: 'message',
   status,
-  content: status === 'completed' ? [outputText(t.answers[0])] : [],
+  content: status === 'completed' ? [outputText(answerOf(t))] : [],
   role: 'assistant',
 });
 
 /** @param {Turn} t @param {'in_progress' | 'completed'} status */
 export function responseObject(t, status = 'completed') {
   const done = status === 'completed';
-  const out = countTokens(t.answers[0]);
+  const out = countTokens(answerOf(t));
   return {
     id: t.id,
     object: 'response',
@@ -87,8 +90,8 @@ export function responseStream(t) {
         ...(p.seq === undefined ? {} : { seq: p.seq }),
       }),
     tail: () => [
-      ev('response.output_text.done', { ...at, text: t.answers[0], logprobs: [] }),
-      ev('response.content_part.done', { ...at, part: outputText(t.answers[0]) }),
+      ev('response.output_text.done', { ...at, text: answerOf(t), logprobs: [] }),
+      ev('response.content_part.done', { ...at, part: outputText(answerOf(t)) }),
       ev('response.output_item.done', { output_index: 0, item: messageItem(t, 'completed') }),
       ev('response.completed', { response: responseObject(t, 'completed') }),
     ],

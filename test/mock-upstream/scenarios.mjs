@@ -152,7 +152,8 @@ function defaultSplitOffsets() {
   at.add(2).add(b.indexOf('[DONE]') + 3); // "da|ta:" and "[DO|NE]"
   // Alternate between cutting the first and the second CRLF of each terminator.
   let n = 0;
-  for (let p = b.indexOf('\r\n\r\n'); p !== -1; p = b.indexOf('\r\n\r\n', p + 4)) at.add(p + (n++ % 2 ? 3 : 1));
+  for (let p = b.indexOf('\r\n\r\n'); p !== -1; p = b.indexOf('\r\n\r\n', p + 4))
+    at.add(p + (n++ % 2 ? 3 : 1));
   return [...at].filter((o) => o > 0 && o < b.length).sort((x, y) => x - y);
 }
 const SPLIT_OFFSETS = defaultSplitOffsets();

@@ -2,13 +2,13 @@
 
 export interface MockUpstreamOptions {
   /** Default 0 (ephemeral). */
-  port?: number;
+  port?: number | undefined;
   /** Default '127.0.0.1'. */
-  host?: string;
+  host?: string | undefined;
   /** When set, /v1 requests need `Authorization: Bearer <apiKey>`, else 401 echoing the received key. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** Pause between streamed words of the echo model. Default 0; model `echo-slow` always uses 150. */
-  wordDelayMs?: number;
+  wordDelayMs?: number | undefined;
 }
 
 export interface RecordedRequest {

@@ -49,10 +49,13 @@ export async function startMockUpstream(options = {}) {
       headers: headerRecord(req.rawHeaders),
       body: raw,
       tag:
-        typeof body?.user === 'string' ? body.user
-        : typeof x.tag === 'string' ? x.tag
-        : modelPath && req.method === 'GET' ? decodeURIComponent(modelPath[1])
-        : null,
+        typeof body?.user === 'string'
+          ? body.user
+          : typeof x.tag === 'string'
+            ? x.tag
+            : modelPath && req.method === 'GET'
+              ? decodeURIComponent(modelPath[1])
+              : null,
       aborted: false,
       finished: false,
       sentAt: [],
@@ -92,8 +95,9 @@ export async function startMockUpstream(options = {}) {
 
     const endpoint = GENERATION_ENDPOINTS[url.pathname];
     const known =
-      req.method === 'GET' ? url.pathname === '/v1/models' || modelPath
-      : req.method === 'POST' && (endpoint || url.pathname === '/v1/embeddings');
+      req.method === 'GET'
+        ? url.pathname === '/v1/models' || modelPath
+        : req.method === 'POST' && (endpoint || url.pathname === '/v1/embeddings');
     if (!known) return sendJson(404, errors.invalidUrl(req.method ?? '', url.pathname));
 
     if (apiKey !== undefined) {
@@ -104,7 +108,9 @@ export async function startMockUpstream(options = {}) {
     if (req.method === 'GET') {
       if (!modelPath) return sendJson(200, modelList());
       const id = decodeURIComponent(modelPath[1]);
-      return MODEL_IDS.includes(id) ? sendJson(200, modelObject(id)) : sendJson(404, errors.modelNotFound(id));
+      return MODEL_IDS.includes(id)
+        ? sendJson(200, modelObject(id))
+        : sendJson(404, errors.modelNotFound(id));
     }
     if (!body) return sendJson(400, errors.invalidJson());
 
@@ -122,7 +128,7 @@ export async function startMockUpstream(options = {}) {
 
     if (num(x.delayMs, 0) > 0) await sleep(num(x.delayMs, 0), signal);
     if (scenario === 'status') return sendStatus(x);
-    if (scenario === 'split') return startSse(), runSplit(ctx, x);
+    if (scenario === 'split') return (startSse(), runSplit(ctx, x));
     // Non-stream variants: lose the connection, hang, or wait for one release.
     if (!stream && scenario === 'break') return destroy();
     if (!stream && scenario === 'stall') return forever(signal);
@@ -153,7 +159,9 @@ export async function startMockUpstream(options = {}) {
       const status = num(x.status, 500);
       /** @type {Record<string, string>} */
       const extra =
-        status === 429 ? { 'retry-after': '1', 'retry-after-ms': '20', 'x-ratelimit-remaining-requests': '0' } : {};
+        status === 429
+          ? { 'retry-after': '1', 'retry-after-ms': '20', 'x-ratelimit-remaining-requests': '0' }
+          : {};
       if (typeof x.body !== 'string') return sendJson(status, errors.forStatus(status), extra);
       // A raw body imitates something in front of OpenAI answering, e.g. an HTML 502.
       res.writeHead(status, {

@@ -3,7 +3,7 @@
 // including fields clients ignore (refusal, logprobs, usage: null), so a proxy that
 // re-serialises or filters bodies gets caught by byte/shape comparisons.
 
-import { dataFrame, eventFrame, DONE_FRAME } from './sse.mjs';
+import { dataFrame, DONE_FRAME } from './sse.mjs';
 
 /** Fixed so model listings (and anything cached from them) are reproducible. */
 const MODEL_CREATED = 1700000000;
@@ -31,7 +31,12 @@ export const errors = {
     ),
   /** @param {string} name */
   missingParam: (name) =>
-    errorBody(`Missing required parameter: '${name}'.`, 'invalid_request_error', name, 'missing_required_parameter'),
+    errorBody(
+      `Missing required parameter: '${name}'.`,
+      'invalid_request_error',
+      name,
+      'missing_required_parameter',
+    ),
   /** Real OpenAI rejects this, which bites proxies that inject include_usage everywhere. */
   streamOptionsWithoutStream: () =>
     errorBody(
@@ -157,7 +162,13 @@ export function chatStream(t) {
     tail: () => [
       dataFrame(chunk({}, 'stop')),
       ...(t.includeUsage
-        ? [dataFrame({ ...chunk({}, null), choices: [], usage: chatUsage(t.promptTokens, completionTokens(t)) })]
+        ? [
+            dataFrame({
+              ...chunk({}, null),
+              choices: [],
+              usage: chatUsage(t.promptTokens, completionTokens(t)),
+            }),
+          ]
         : []),
       DONE_FRAME,
     ],

@@ -1,0 +1,60 @@
+// Sends requests through the real Worker inside workerd, with per-test configuration.
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { inject } from 'vitest';
+import worker from '../../src/index';
+
+export const upstreamUrl = inject('upstreamUrl');
+export const upstreamKey = inject('upstreamKey');
+export const CLIENT_KEY = 'client-key-1';
+
+export type Overrides = Partial<Record<keyof Env, string>>;
+
+/** Calls the Worker's fetch handler with `env` plus overrides, and waits for its `waitUntil`s. */
+export async function send(input: string | Request, init?: RequestInit, overrides: Overrides = {}) {
+  const request = typeof input === 'string' ? new Request(new URL(input, 'https://proxy.test'), init) : input;
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
+  return { response, settled: waitOnExecutionContext(ctx) };
+}
+
+/** A JSON POST with the client key, as an SDK would send it. */
+export function post(path: string, body: unknown, headers: Record<string, string> = {}) {
+  return send(path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+export interface Recorded {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+  tag: string | null;
+  aborted: boolean;
+  finished: boolean;
+}
+
+/** What the mock upstream received for a tag (the request body's `user` or `x_mock.tag`). */
+export async function received(tag: string): Promise<Recorded[]> {
+  const origin = new URL(upstreamUrl).origin;
+  const response = await fetch(`${origin}/__mock/requests?tag=${encodeURIComponent(tag)}`);
+  return (await response.json()) as Recorded[];
+}
+
+export async function releaseGate(tag: string): Promise<void> {
+  const origin = new URL(upstreamUrl).origin;
+  await fetch(`${origin}/__mock/release?tag=${encodeURIComponent(tag)}`, { method: 'POST' });
+}
+
+let counter = 0;
+export function uniqueTag(prefix = 't'): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}`;
+}
+
+export async function readAll(response: Response): Promise<Uint8Array> {
+  return new Uint8Array(await response.arrayBuffer());
+}
