@@ -85,7 +85,9 @@ function parseBaseUrl(value: string): string {
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError('OPENAI_BASE_URL must be an absolute http(s) URL such as https://api.openai.com/v1.');
+    throw new ConfigError(
+      'OPENAI_BASE_URL must be an absolute http(s) URL such as https://api.openai.com/v1.',
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new ConfigError('OPENAI_BASE_URL must use http or https.');

@@ -32,9 +32,7 @@ export function upstreamRequestHeaders(client: Headers, apiKey: string | undefin
 
 export function isForwardedResponseHeader(name: string): boolean {
   const lower = name.toLowerCase();
-  return (
-    RESPONSE_HEADERS.has(lower) || RESPONSE_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix))
-  );
+  return RESPONSE_HEADERS.has(lower) || RESPONSE_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }
 
 export function clientResponseHeaders(upstream: Headers): Headers {

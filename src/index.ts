@@ -29,13 +29,20 @@ function routeMatches(pattern: string, path: string): boolean {
 const router = Router<IRequest, Args>({
   before: [preflight],
   catch: (error: unknown) => errorResponse(error),
-  finally: [(response: Response, request: IRequest, env: Env) => withCors(response, request, readConfig(env))],
+  finally: [
+    (response: Response, request: IRequest, env: Env) => withCors(response, request, readConfig(env)),
+  ],
 });
 
 router.get('/healthz', () => new Response('ok\n', { headers: { 'content-type': 'text/plain' } }));
 for (const route of ROUTES) {
   const methodNotAllowed = (request: IRequest): never => {
-    throw new ProxyError(405, 'method_not_allowed', `${request.method} is not allowed on ${route.pattern}; use ${route.method}.`, { headers: { allow: `${route.method}, OPTIONS` } });
+    throw new ProxyError(
+      405,
+      'method_not_allowed',
+      `${request.method} is not allowed on ${route.pattern}; use ${route.method}.`,
+      { headers: { allow: `${route.method}, OPTIONS` } },
+    );
   };
   router[route.method === 'GET' ? 'get' : 'post'](route.pattern, proxyHandler(route));
   router.all(route.pattern, methodNotAllowed);

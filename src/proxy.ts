@@ -15,7 +15,11 @@ export function proxyHandler(route: ProxyRoute) {
     await authenticate(request.headers.get('authorization'), config);
     const path = upstreamPath(route, request.params);
     if (path === undefined) {
-      throw new ProxyError(404, 'unknown_url', `Invalid URL (${request.method} ${new URL(request.url).pathname}).`);
+      throw new ProxyError(
+        404,
+        'unknown_url',
+        `Invalid URL (${request.method} ${new URL(request.url).pathname}).`,
+      );
     }
     const body = route.method === 'POST' ? await readJsonBody(request, config.maxBodyBytes) : undefined;
     const upstream = await fetchUpstream({

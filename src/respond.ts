@@ -16,7 +16,12 @@ async function upstreamError(upstream: Response, config: Config): Promise<Respon
   // A load balancer's HTML page is not something an SDK can show; wrap it in OpenAI's shape.
   headers.set('content-type', 'application/json');
   const message = `The upstream answered ${upstream.status} without an OpenAI error body: ${text.slice(0, 200)}`;
-  const error = { message, type: upstream.status >= 500 ? 'server_error' : 'invalid_request_error', param: null, code: 'upstream_error' };
+  const error = {
+    message,
+    type: upstream.status >= 500 ? 'server_error' : 'invalid_request_error',
+    param: null,
+    code: 'upstream_error',
+  };
   return new Response(JSON.stringify({ error }), { status: upstream.status, headers });
 }
 

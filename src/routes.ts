@@ -1,12 +1,7 @@
 // The allow-list of OpenAI routes the proxy serves. Anything else never reaches the upstream.
 
 export type RouteName =
-  | 'chat.completions'
-  | 'completions'
-  | 'responses'
-  | 'embeddings'
-  | 'models.list'
-  | 'models.retrieve';
+  'chat.completions' | 'completions' | 'responses' | 'embeddings' | 'models.list' | 'models.retrieve';
 
 export interface ProxyRoute {
   readonly name: RouteName;

@@ -45,7 +45,7 @@ export async function watchStream(
     for (;;) {
       if (state.relay === 'failed') break;
       const next = await readOrTimeout(reader, state.relay === 'running' ? options.idleTimeoutMs : 0);
-      if (state.relay === 'failed') break;
+      if (isFailed(state.relay)) break;
       if (next === 'idle') {
         options.onIdle();
         break;
@@ -67,6 +67,11 @@ export async function watchStream(
   return state.relay === 'failed' ? { kind: 'failed' } : { kind: 'idle' };
 }
 
+/** A function, so the compiler does not narrow a field that a callback mutates meanwhile. */
+function isFailed(relay: 'running' | 'ok' | 'failed'): boolean {
+  return relay === 'failed';
+}
+
 function largeReader(stream: ReadableStream<Uint8Array>): Reader {
   try {
     const byob = stream.getReader({ mode: 'byob' });
@@ -85,7 +90,7 @@ async function readOrTimeout(
   timeoutMs: number,
 ): Promise<ReadableStreamReadResult<Uint8Array> | 'idle'> {
   if (timeoutMs <= 0) return reader.read();
-  let timer = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const idle = new Promise<'idle'>((resolve) => {
     timer = setTimeout(() => resolve('idle'), timeoutMs);
   });

@@ -35,7 +35,7 @@ function toBase64(values) {
 }
 
 /**
- * @param {{ input: unknown, model: string, encoding_format?: unknown }} body
+ * @param {Record<string, any>} body
  */
 export function embeddingList(body) {
   const inputs = Array.isArray(body.input) ? body.input : [body.input];

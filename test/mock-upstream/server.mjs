@@ -8,6 +8,7 @@ import { errors, MODEL_IDS, modelList, modelObject } from './wire.mjs';
 import { embeddingList } from './embeddings.mjs';
 import { GENERATION_ENDPOINTS } from './routes.mjs';
 import { createGates, num, planPieces, runSplit, runStream } from './scenarios.mjs';
+import { createControl } from './control.mjs';
 import { headerRecord, isObject, openaiHeaders, parseJson, readBody } from './http-util.mjs';
 
 export { splitScenarioBytes, splitScenarioOffsets } from './scenarios.mjs';
@@ -28,6 +29,7 @@ export async function startMockUpstream(options = {}) {
   const shutdown = new AbortController();
   /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set();
+  const control = createControl(requests, gates);
   let counter = 0;
 
   /** @param {http.IncomingMessage} req @param {http.ServerResponse} res */
@@ -136,7 +138,7 @@ export async function startMockUpstream(options = {}) {
 
     const missing = (endpoint?.required ?? ['model', 'input']).find((k) => body[k] === undefined);
     if (missing) return sendJson(400, errors.missingParam(missing));
-    if (!endpoint) return sendJson(200, embeddingList({ ...body, input: body.input, model: body.model }));
+    if (!endpoint) return sendJson(200, embeddingList(body));
     if (endpoint.usageOption && body.stream_options != null && !stream)
       return sendJson(400, errors.streamOptionsWithoutStream());
 
@@ -170,29 +172,6 @@ export async function startMockUpstream(options = {}) {
       });
       res.end(x.body);
     }
-  }
-
-  /** @param {string} method @param {URL} url @param {http.ServerResponse} res */
-  function control(method, url, res) {
-    const tag = url.searchParams.get('tag');
-    /** @param {number} status @param {unknown} obj */
-    const reply = (status, obj) => {
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(obj));
-    };
-    if (url.pathname === '/__mock/requests' && method === 'GET')
-      return reply(200, tag === null ? requests : requests.filter((r) => r.tag === tag));
-    if (url.pathname === '/__mock/requests' && method === 'DELETE') {
-      const cleared = requests.length;
-      requests.length = 0; // in place: callers hold the live array
-      gates.clearBanked();
-      return reply(200, { cleared });
-    }
-    if (url.pathname === '/__mock/release' && method === 'POST') {
-      const released = gates.release(tag ?? '');
-      return reply(released ? 200 : 404, { released });
-    }
-    return reply(404, { error: `unknown mock control endpoint ${method} ${url.pathname}` });
   }
 
   const server = http.createServer({ noDelay: true }, (req, res) => {

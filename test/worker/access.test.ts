@@ -4,7 +4,11 @@ import { post, received, send, uniqueTag, upstreamKey } from './helpers';
 const chat = (tag: string) => ({ model: 'echo-1', user: tag, messages: [{ role: 'user', content: 'hi' }] });
 
 function jsonPost(body: unknown, headers: Record<string, string> = {}): RequestInit {
-  return { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 describe('client authentication', () => {
@@ -12,13 +16,18 @@ describe('client authentication', () => {
     const tag = uniqueTag();
     const { response } = await send('/v1/chat/completions', jsonPost(chat(tag)));
     expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: { code: 'missing_api_key', type: 'invalid_request_error' } });
+    expect(await response.json()).toMatchObject({
+      error: { code: 'missing_api_key', type: 'invalid_request_error' },
+    });
     expect(await received(tag)).toHaveLength(0);
   });
 
   it('rejects a wrong key with 401', async () => {
     const tag = uniqueTag();
-    const { response } = await send('/v1/chat/completions', jsonPost(chat(tag), { authorization: 'Bearer client-key-3' }));
+    const { response } = await send(
+      '/v1/chat/completions',
+      jsonPost(chat(tag), { authorization: 'Bearer client-key-3' }),
+    );
     expect(response.status).toBe(401);
     expect(await response.json()).toMatchObject({ error: { code: 'invalid_api_key' } });
     expect(await received(tag)).toHaveLength(0);
@@ -32,7 +41,11 @@ describe('client authentication', () => {
   });
 
   it('is closed by default and says how to configure access', async () => {
-    const { response } = await send('/v1/models', { headers: { authorization: 'Bearer anything' } }, { PROXY_KEYS: '' });
+    const { response } = await send(
+      '/v1/models',
+      { headers: { authorization: 'Bearer anything' } },
+      { PROXY_KEYS: '' },
+    );
     expect(response.status).toBe(401);
     const body = (await response.json()) as { error: { message: string; code: string } };
     expect(body.error.code).toBe('proxy_not_configured');
@@ -60,7 +73,13 @@ describe('client authentication', () => {
     expect(response.status).toBe(200);
     const [upstream] = await received(tag);
     expect(upstream?.headers['authorization']).toBe(`Bearer ${upstreamKey}`);
-    for (const name of ['cookie', 'x-forwarded-for', 'cf-connecting-ip', 'x-real-ip', 'openai-organization']) {
+    for (const name of [
+      'cookie',
+      'x-forwarded-for',
+      'cf-connecting-ip',
+      'x-real-ip',
+      'openai-organization',
+    ]) {
       expect(upstream?.headers[name]).toBeUndefined();
     }
     expect(upstream?.headers['openai-beta']).toBe('assistants=v2');

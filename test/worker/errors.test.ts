@@ -24,10 +24,18 @@ describe('bad input', () => {
 
   it('answers 413 for a body over MAX_BODY_BYTES without calling upstream', async () => {
     const tag = uniqueTag();
-    const body = JSON.stringify({ model: 'echo-1', user: tag, messages: [{ role: 'user', content: 'x'.repeat(2000) }] });
+    const body = JSON.stringify({
+      model: 'echo-1',
+      user: tag,
+      messages: [{ role: 'user', content: 'x'.repeat(2000) }],
+    });
     const { response } = await send(
       '/v1/chat/completions',
-      { method: 'POST', headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' }, body },
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+        body,
+      },
       { MAX_BODY_BYTES: '1000' },
     );
     await expectError(response, 413, 'request_too_large');
@@ -54,24 +62,27 @@ describe('bad input', () => {
 });
 
 describe('upstream failures', () => {
-  it.each([400, 429, 500, 503])('passes an upstream %i through with its body and retry headers', async (status) => {
-    const tag = uniqueTag();
-    const { response } = await post('/v1/chat/completions', {
-      model: 'echo-1',
-      messages: [],
-      x_mock: { scenario: 'status', status, tag },
-    });
-    expect(response.status).toBe(status);
-    const body = (await response.json()) as ErrorBody;
-    expect(body.error.message).toBeTruthy();
-    if (status === 429) {
-      expect(response.headers.get('retry-after')).toBe('1');
-      expect(response.headers.get('retry-after-ms')).toBe('20');
-      expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('0');
-      expect(body.error.code).toBe('rate_limit_exceeded');
-    }
-    expect(await received(tag)).toHaveLength(1);
-  });
+  it.each([400, 429, 500, 503])(
+    'passes an upstream %i through with its body and retry headers',
+    async (status) => {
+      const tag = uniqueTag();
+      const { response } = await post('/v1/chat/completions', {
+        model: 'echo-1',
+        messages: [],
+        x_mock: { scenario: 'status', status, tag },
+      });
+      expect(response.status).toBe(status);
+      const body = (await response.json()) as ErrorBody;
+      expect(body.error.message).toBeTruthy();
+      if (status === 429) {
+        expect(response.headers.get('retry-after')).toBe('1');
+        expect(response.headers.get('retry-after-ms')).toBe('20');
+        expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+        expect(body.error.code).toBe('rate_limit_exceeded');
+      }
+      expect(await received(tag)).toHaveLength(1);
+    },
+  );
 
   it('wraps a non-JSON upstream error page in OpenAI shape, keeping the status', async () => {
     const { response } = await post('/v1/chat/completions', {
@@ -98,7 +109,11 @@ describe('upstream failures', () => {
       {
         method: 'POST',
         headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'echo-1', messages: [], x_mock: { scenario: 'headers-delay', delayMs: 2000 } }),
+        body: JSON.stringify({
+          model: 'echo-1',
+          messages: [],
+          x_mock: { scenario: 'headers-delay', delayMs: 2000 },
+        }),
       },
       { UPSTREAM_TIMEOUT_MS: '200' },
     );
@@ -106,7 +121,11 @@ describe('upstream failures', () => {
   });
 
   it('names a malformed setting without printing secrets', async () => {
-    const { response } = await send('/v1/models', {}, { MAX_BODY_BYTES: 'lots', OPENAI_API_KEY: 'sk-secret-value-xyz' });
+    const { response } = await send(
+      '/v1/models',
+      {},
+      { MAX_BODY_BYTES: 'lots', OPENAI_API_KEY: 'sk-secret-value-xyz' },
+    );
     const body = await expectError(response, 500, 'proxy_misconfigured');
     expect(body.error.message).toContain('MAX_BODY_BYTES');
     expect(JSON.stringify(body)).not.toContain('sk-secret-value-xyz');

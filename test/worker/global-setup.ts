@@ -4,13 +4,6 @@ import { startMockUpstream } from '../mock-upstream/server.mjs';
 
 export const UPSTREAM_KEY = 'sk-test-upstream-secret-0123456789';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    upstreamUrl: string;
-    upstreamKey: string;
-  }
-}
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
   project.provide('upstreamUrl', mock.url);

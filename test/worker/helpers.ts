@@ -14,7 +14,8 @@ export type Overrides = Partial<Record<keyof Env, string>>;
 export async function send(input: string | Request, init?: RequestInit, overrides: Overrides = {}) {
   const request = typeof input === 'string' ? new Request(new URL(input, 'https://proxy.test'), init) : input;
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
+  const incoming = request as Request<unknown, IncomingRequestCfProperties>;
+  const response = await worker.fetch(incoming, { ...env, ...overrides } as Env, ctx);
   return { response, settled: waitOnExecutionContext(ctx) };
 }
 

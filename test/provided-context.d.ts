@@ -1,0 +1,9 @@
+// Values the global setup hands to the tests that run inside workerd.
+import 'vitest';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    upstreamUrl: string;
+    upstreamKey: string;
+  }
+}

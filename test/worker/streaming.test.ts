@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { splitScenarioBytes } from '../mock-upstream/server.mjs';
+import { post, received, releaseGate, uniqueTag, upstreamKey } from './helpers';
+
+const decoder = new TextDecoder();
+
+function chatStream(tag: string, x_mock?: Record<string, unknown>) {
+  return {
+    model: 'echo-1',
+    stream: true,
+    user: tag,
+    messages: [{ role: 'user', content: 'one two three' }],
+    ...(x_mock ? { x_mock: { tag, ...x_mock } } : {}),
+  };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('streaming relay', () => {
+  it('relays awkwardly split SSE (UTF-8 split, CRLF split, comments, usage chunk) byte for byte', async () => {
+    const tag = uniqueTag();
+    const { response } = await post('/v1/chat/completions', chatStream(tag, { scenario: 'split' }));
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(bytes).toEqual(splitScenarioBytes());
+  });
+
+  it('relays the echo stream unchanged and ends with [DONE]', async () => {
+    const tag = uniqueTag();
+    const { response } = await post('/v1/chat/completions', chatStream(tag));
+    const text = await response.text();
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    expect(text).not.toContain('"error"');
+    expect(text).not.toContain(upstreamKey);
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(response.headers.get('openai-organization')).toBeNull();
+    expect(response.headers.get('x-request-id')).toMatch(/^req_mock_/);
+  });
+
+  it('delivers each chunk before the upstream has sent the next one', async () => {
+    const tag = uniqueTag('gated');
+    const { response } = await post('/v1/chat/completions', chatStream(tag, { scenario: 'gated', count: 3 }));
+    const reader = response.body!.getReader();
+    let seen = '';
+    for (let step = 0; step < 3; step++) {
+      // The mock holds chunk step+1 until released, so these reads can only see what was sent.
+      while (!seen.includes(`part${step}`)) {
+        const { value, done } = await reader.read();
+        expect(done).toBe(false);
+        seen += decoder.decode(value, { stream: true });
+      }
+      expect(seen).not.toContain(`part${step + 1}`);
+      await releaseGate(tag);
+    }
+    let rest = '';
+    for (let next = await reader.read(); !next.done; next = await reader.read())
+      rest += decoder.decode(next.value);
+    expect(rest).toContain('[DONE]');
+  });
+
+  it('cancels the upstream request when the client disconnects', async () => {
+    const tag = uniqueTag('abort');
+    const { response } = await post('/v1/chat/completions', chatStream(tag, { scenario: 'stall' }));
+    const reader = response.body!.getReader();
+    await reader.read();
+    await reader.cancel();
+    const [upstream] = await until(async () => {
+      const log = await received(tag);
+      return log[0]?.aborted ? log : undefined;
+    });
+    expect(upstream?.aborted).toBe(true);
+  });
+});
