@@ -11,6 +11,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly upstreamTimeoutMs: number;
   readonly streamIdleTimeoutMs: number;
+  /** Serve the chat playground at `/`. */
+  readonly playground: boolean;
 }
 
 /** Thrown for a bad setting; the message names the variable and never echoes a secret. */
@@ -44,6 +46,7 @@ export function parseConfig(env: RawEnv): Config {
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 25 * MIB),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 600_000),
     streamIdleTimeoutMs: integer(env, 'STREAM_IDLE_TIMEOUT_MS', 120_000),
+    playground: flag(env, 'PLAYGROUND'),
   });
 }
 
