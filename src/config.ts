@@ -13,6 +13,10 @@ export interface Config {
   readonly streamIdleTimeoutMs: number;
   /** Serve the chat playground at `/`. */
   readonly playground: boolean;
+  /** Seconds a cached response lives; 0 turns the cache off. */
+  readonly cacheTtlSeconds: number;
+  /** `key`: each client key has its own entries; `shared`: all clients share them. */
+  readonly cacheScope: 'key' | 'shared';
 }
 
 /** Thrown for a bad setting; the message names the variable and never echoes a secret. */
@@ -47,6 +51,8 @@ export function parseConfig(env: RawEnv): Config {
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 600_000),
     streamIdleTimeoutMs: integer(env, 'STREAM_IDLE_TIMEOUT_MS', 120_000),
     playground: flag(env, 'PLAYGROUND'),
+    cacheTtlSeconds: cacheTtl(env),
+    cacheScope: oneOf(env, 'CACHE_SCOPE', ['key', 'shared'] as const),
   });
 }
 
@@ -81,6 +87,25 @@ function integer(env: RawEnv, name: string, fallback: number): number {
     throw new ConfigError(`${name} must be a non-negative integer, got "${value}".`);
   }
   return Number(value);
+}
+
+/** KV refuses expirations under 60 seconds, so a smaller TTL is a configuration error. */
+function cacheTtl(env: RawEnv): number {
+  const ttl = integer(env, 'CACHE_TTL', 3600);
+  if (ttl !== 0 && ttl < 60) throw new ConfigError('CACHE_TTL must be 0 (off) or at least 60 seconds.');
+  return ttl;
+}
+
+/** One of a fixed set of words; the first is the default. */
+function oneOf<const T extends readonly [string, ...string[]]>(
+  env: RawEnv,
+  name: string,
+  words: T,
+): T[number] {
+  const value = text(env, name)?.toLowerCase() ?? words[0];
+  const match = words.find((word) => word === value);
+  if (match === undefined) throw new ConfigError(`${name} must be one of: ${words.join(', ')}.`);
+  return match;
 }
 
 function parseBaseUrl(value: string): string {

@@ -15,6 +15,7 @@ const EXPOSED_HEADERS = [
   'retry-after-ms',
   'x-should-retry',
   'x-cache',
+  'x-cache-source',
   'age',
 ].join(', ');
 

@@ -4,11 +4,13 @@ import { watchStream, type WatchOutcome } from './watchdog';
 export interface RelayOptions {
   /** Longest silence allowed between upstream chunks; 0 disables the watchdog. */
   readonly idleTimeoutMs: number;
+  /** Keep a copy of up to this many bytes for the cache; 0 keeps none. */
+  readonly keepBytes: number;
 }
 
 export interface Relay {
   readonly body: ReadableStream<Uint8Array>;
-  /** How the stream ended, with its bytes when it completed; `undefined` when not watched. */
+  /** How the stream ended, with its bytes when kept; `undefined` when nothing watches it. */
   readonly outcome: Promise<WatchOutcome | undefined>;
 }
 
@@ -25,17 +27,14 @@ export interface Relay {
 export function relayEventStream(upstream: ReadableStream<Uint8Array>, options: RelayOptions): Relay {
   const { readable, writable } = new IdentityTransformStream();
   const idle = new AbortController();
-  const [toClient, copy] = options.idleTimeoutMs > 0 ? upstream.tee() : [upstream, undefined];
+  const watched = options.idleTimeoutMs > 0 || options.keepBytes > 0;
+  const [toClient, copy] = watched ? upstream.tee() : [upstream, undefined];
   const relayEnded = toClient.pipeTo(writable, { signal: idle.signal }).then(
     () => 'ok' as const,
     () => 'failed' as const,
   );
   const outcome = copy
-    ? watchStream(copy, {
-        idleTimeoutMs: options.idleTimeoutMs,
-        relayEnded,
-        onIdle: () => idle.abort(),
-      })
+    ? watchStream(copy, { ...options, relayEnded, onIdle: () => idle.abort() })
     : relayEnded.then(() => undefined);
   return { body: readable, outcome };
 }

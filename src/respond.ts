@@ -1,4 +1,6 @@
 // Turns the upstream's response into the client's: filtered headers, relayed streams, safe errors.
+import type { Capture } from './cache/session';
+import { isCompleteEventStream } from './cache/complete';
 import type { Config } from './config';
 import { clientResponseHeaders } from './headers';
 import { redactSecret } from './redact';
@@ -16,12 +18,8 @@ async function upstreamError(upstream: Response, config: Config): Promise<Respon
   // A load balancer's HTML page is not something an SDK can show; wrap it in OpenAI's shape.
   headers.set('content-type', 'application/json');
   const message = `The upstream answered ${upstream.status} without an OpenAI error body: ${text.slice(0, 200)}`;
-  const error = {
-    message,
-    type: upstream.status >= 500 ? 'server_error' : 'invalid_request_error',
-    param: null,
-    code: 'upstream_error',
-  };
+  const type = upstream.status >= 500 ? 'server_error' : 'invalid_request_error';
+  const error = { message, type, param: null, code: 'upstream_error' };
   return new Response(JSON.stringify({ error }), { status: upstream.status, headers });
 }
 
@@ -34,11 +32,56 @@ function isOpenAiError(text: string): boolean {
   }
 }
 
-export async function clientResponse(upstream: Response, config: Config): Promise<Response> {
-  if (upstream.status >= 400) return upstreamError(upstream, config);
+/** Only whole, successful answers are stored: never errors, never partial or aborted streams. */
+export async function clientResponse(
+  upstream: Response,
+  config: Config,
+  capture?: Capture,
+): Promise<Response> {
+  if (upstream.status < 200 || upstream.status >= 300 || !upstream.body) {
+    capture?.settle(undefined);
+    return upstream.status >= 400 ? upstreamError(upstream, config) : passThrough(upstream);
+  }
   const headers = clientResponseHeaders(upstream.headers);
   const init = { status: upstream.status, headers };
-  if (!upstream.body || !isEventStream(upstream.headers)) return new Response(upstream.body, init);
-  const relay = relayEventStream(upstream.body, { idleTimeoutMs: config.streamIdleTimeoutMs });
-  return new Response(relay.body, init);
+  const storedAt = Date.now();
+  const contentType = upstream.headers.get('content-type') ?? 'application/json';
+  if (isEventStream(upstream.headers)) {
+    const relay = relayEventStream(upstream.body, {
+      idleTimeoutMs: config.streamIdleTimeoutMs,
+      keepBytes: capture?.keepBytes ?? 0,
+    });
+    if (capture) {
+      capture.track(
+        relay.outcome.then((outcome) => {
+          const bytes = outcome?.kind === 'complete' ? outcome.bytes : undefined;
+          const whole = bytes && isCompleteEventStream(bytes, capture.route) ? bytes : undefined;
+          capture.settle(
+            whole && { body: toArrayBuffer(whole), status: upstream.status, contentType, storedAt },
+          );
+        }),
+      );
+    }
+    return new Response(relay.body, init);
+  }
+  if (!capture) return new Response(upstream.body, init);
+  // A JSON answer is only useful whole, so reading it before answering costs the client nothing.
+  const body = await upstream.arrayBuffer();
+  capture.settle({ body, status: upstream.status, contentType, storedAt });
+  return new Response(body, init);
+}
+
+function passThrough(upstream: Response): Response {
+  return new Response(upstream.body, {
+    status: upstream.status,
+    headers: clientResponseHeaders(upstream.headers),
+  });
+}
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength &&
+    bytes.buffer instanceof ArrayBuffer
+    ? bytes.buffer
+    : bytes.slice().buffer;
 }

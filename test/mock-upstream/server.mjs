@@ -130,6 +130,10 @@ export async function startMockUpstream(options = {}) {
 
     if (num(x.delayMs, 0) > 0) await sleep(num(x.delayMs, 0), signal);
     if (scenario === 'status') return sendStatus(x);
+    // `fail-first`: the first request with this tag fails with x_mock.status, later ones succeed.
+    if (scenario === 'fail-first' && requests.filter((r) => r.tag === record.tag).length === 1) {
+      return sendStatus(x);
+    }
     if (scenario === 'split') return (startSse(), runSplit(ctx, x));
     // Non-stream variants: lose the connection, hang, or wait for one release.
     if (!stream && scenario === 'break') return destroy();

@@ -1,0 +1,41 @@
+// The cache key: what makes two requests "the same request".
+
+/**
+ * JSON with object keys sorted at every level, so `{"a":1,"b":2}` and `{ "b": 2, "a": 1 }`
+ * serialise identically. Arrays keep their order: message order is meaning.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export interface CacheKeyParts {
+  readonly route: string;
+  readonly upstreamBaseUrl: string;
+  /** Whose entries these are: a client key's id, or `shared`. Never a key in clear. */
+  readonly scope: string;
+  /** A streamed and a non-streamed request never share an entry. */
+  readonly mode: 'json' | 'sse';
+  readonly body: unknown;
+}
+
+/** SHA-256 over every part, each length-prefixed so no two part lists can collide by concatenation. */
+export async function cacheKey(parts: CacheKeyParts): Promise<string> {
+  const fields = [
+    'v1',
+    parts.route,
+    parts.upstreamBaseUrl,
+    parts.scope,
+    parts.mode,
+    canonicalJson(parts.body),
+  ];
+  const material = fields.map((field) => `${field.length}:${field}`).join('\n');
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(material));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+}
