@@ -3,6 +3,7 @@ import { Router, type IRequest } from 'itty-router';
 import { readConfig } from './config';
 import { preflightResponse, withCors } from './cors';
 import { ProxyError, errorResponse } from './errors';
+import { playgroundHandler } from './playground/handler';
 import { proxyHandler } from './proxy';
 import { ROUTES } from './routes';
 
@@ -47,6 +48,7 @@ for (const route of ROUTES) {
   router[route.method === 'GET' ? 'get' : 'post'](route.pattern, proxyHandler(route));
   router.all(route.pattern, methodNotAllowed);
 }
+router.get('/', playgroundHandler);
 router.all('*', notFound);
 
 export default {

@@ -1,0 +1,75 @@
+// The KV cache as an SDK user meets it, through the real Worker under wrangler's dev server.
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_KEY, startProxy, type RunningProxy } from './start-proxy';
+
+let proxy: RunningProxy;
+let client: OpenAI;
+const xMock = (x: Record<string, unknown>): {} => ({ x_mock: x });
+const user = (content: string) => [{ role: 'user' as const, content }];
+const callsTagged = (tag: string) => proxy.mock.requests.filter((request) => request.tag === tag).length;
+
+beforeAll(async () => {
+  proxy = await startProxy();
+  client = new OpenAI({ baseURL: proxy.baseURL, apiKey: CLIENT_KEY, maxRetries: 0 });
+});
+afterAll(() => proxy?.stop());
+
+async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
+describe('cache through the openai SDK', () => {
+  it('returns the same completion for a repeated create, with one upstream call', async () => {
+    const tag = `sdk-cache-${Date.now()}`;
+    const request = { model: 'echo-1', user: tag, messages: user('remember me') };
+    const miss = await client.chat.completions.create(request).withResponse();
+    expect(miss.response.headers.get('x-cache')).toBe('MISS');
+    // The write happens after the response (waitUntil); KV is eventually consistent by design.
+    let hit: unknown;
+    const stored = await eventually(async () => {
+      const again = await client.chat.completions.create(request).withResponse();
+      hit = again.data;
+      return again.response.headers.get('x-cache') === 'HIT';
+    });
+    expect(stored).toBe(true);
+    expect(hit).toEqual(miss.data);
+    expect(callsTagged(tag)).toBe(1);
+  });
+
+  it('replays a streamed answer that the SDK reads exactly like the original', async () => {
+    const tag = `sdk-stream-cache-${Date.now()}`;
+    const read = async () => {
+      const { data: stream, response } = await client.chat.completions
+        .create({ model: 'echo-1', user: tag, messages: user('stream and remember'), stream: true })
+        .withResponse();
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+      return { text, cache: response.headers.get('x-cache') };
+    };
+    const original = await read();
+    expect(original).toEqual({ text: 'You said: stream and remember', cache: 'MISS' });
+    let replay = original;
+    expect(await eventually(async () => (replay = await read()).cache === 'HIT')).toBe(true);
+    expect(replay.text).toBe(original.text);
+    expect(callsTagged(tag)).toBe(1);
+  });
+
+  it('never stores a stream that broke mid-way', async () => {
+    const tag = `broken-${Date.now()}`;
+    const body = { model: 'echo-1', user: tag, messages: user('one two three'), stream: true as const };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const stream = await client.chat.completions.create({ ...body, ...xMock({ scenario: 'break' }) });
+      for await (const _chunk of stream) {
+        /* drain what arrives before the break */
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    expect(callsTagged(tag)).toBe(2);
+  });
+});
