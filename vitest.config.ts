@@ -16,6 +16,8 @@ export default defineConfig({
                 OPENAI_BASE_URL: inject('upstreamUrl'),
                 OPENAI_API_KEY: inject('upstreamKey'),
                 PROXY_KEYS: 'client-key-1,client-key-2',
+                // Quota tests set their own limits; the shared test keys must never hit one.
+                REQUESTS_PER_MINUTE: '0',
               },
             },
           })),

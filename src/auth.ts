@@ -1,65 +1,123 @@
-// Client authentication: static proxy keys compared in constant time, or anonymous access.
+// Who is calling: a static proxy key (servers), a signed client token (browsers), or an
+// anonymous client identified by its IP. Everything else is refused.
+import { looksLikeJwt, verifyClientToken } from './access/client-token';
 import type { Config } from './config';
 import { ProxyError } from './errors';
+import type { ProxyKey } from './proxy-keys';
+import type { Limits } from './quota/window';
 
-export type Caller = { readonly kind: 'key'; readonly id: string } | { readonly kind: 'anonymous' };
+export interface Caller {
+  readonly kind: 'key' | 'token' | 'anonymous';
+  /** Stable identity for quotas and cache scopes; never a secret in clear. */
+  readonly id: string;
+  readonly limits: Limits;
+  /** Model allow-lists from the key or token; each one must allow the model. */
+  readonly models?: readonly string[];
+  /** Output-token cap per request, from the token. */
+  readonly maxTokens?: number;
+}
+
+export interface Credentials {
+  readonly authorization: string | null;
+  readonly origin: string | null;
+  /** Set by Cloudflare's edge to the client's address; clients cannot forge it there. */
+  readonly clientIp: string | null;
+}
 
 const encoder = new TextEncoder();
 const digestsByConfig = new WeakMap<Config, Promise<ArrayBuffer[]>>();
 
-async function sha256(value: string): Promise<ArrayBuffer> {
+function sha256(value: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest('SHA-256', encoder.encode(value));
 }
 
-function proxyKeyDigests(config: Config): Promise<ArrayBuffer[]> {
+function keyDigests(config: Config): Promise<ArrayBuffer[]> {
   let digests = digestsByConfig.get(config);
   if (!digests) {
-    digests = Promise.all(config.proxyKeys.map(sha256));
+    digests = Promise.all(config.proxyKeys.map((entry) => sha256(entry.key)));
     digestsByConfig.set(config, digests);
   }
   return digests;
 }
 
 function bearerToken(authorization: string | null): string | undefined {
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '');
-  return match?.[1];
+  return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '')?.[1];
 }
 
-/** A stable, non-reversible name for a key, for cache scopes and logs. */
-function keyId(digest: ArrayBuffer): string {
-  const hex = [...new Uint8Array(digest, 0, 8)].map((byte) => byte.toString(16).padStart(2, '0'));
-  return `key_${hex.join('')}`;
+function hex(digest: ArrayBuffer, bytes: number): string {
+  return [...new Uint8Array(digest, 0, bytes)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/**
- * Decides who is calling. Closed by default: with neither keys nor anonymous access configured
- * every request is refused, with a message that says how to open it.
- */
-export async function authenticate(authorization: string | null, config: Config): Promise<Caller> {
-  const token = bearerToken(authorization);
-  if (config.proxyKeys.length === 0 && !config.allowAnonymous) {
-    throw new ProxyError(
-      401,
+const refuse = (code: string, message: string) => new ProxyError(401, code, message);
+
+/** Closed by default: with no way in configured, every request is refused with how to open one. */
+export async function authenticate(credentials: Credentials, config: Config): Promise<Caller> {
+  if (config.proxyKeys.length === 0 && !config.tokenSecret && !config.allowAnonymous) {
+    throw refuse(
       'proxy_not_configured',
-      'This proxy has no client keys configured. Set the PROXY_KEYS secret (comma-separated keys that clients send as "Authorization: Bearer <key>"), or set ALLOW_ANONYMOUS=true for local development.',
+      'This proxy has no client access configured. Set the PROXY_KEYS secret (comma-separated keys that clients send as "Authorization: Bearer <key>"), TOKEN_SECRET for signed browser tokens, or ALLOW_ANONYMOUS=true for local development.',
     );
   }
+  const token = bearerToken(credentials.authorization);
   if (token === undefined) {
-    if (config.allowAnonymous && authorization === null) return { kind: 'anonymous' };
-    throw new ProxyError(
-      401,
+    if (config.allowAnonymous && credentials.authorization === null)
+      return anonymousCaller(credentials, config);
+    throw refuse(
       'missing_api_key',
-      'Missing client key. Send "Authorization: Bearer <proxy key>"; the key is one of this proxy\'s PROXY_KEYS, not a provider key.',
+      'Missing client key. Send "Authorization: Bearer <proxy key or client token>"; it is not a provider key.',
     );
   }
+  if (config.tokenSecret && looksLikeJwt(token)) return tokenCaller(token, credentials, config);
+  return keyCaller(token, config);
+}
+
+async function keyCaller(token: string, config: Config): Promise<Caller> {
   const presented = await sha256(token);
-  let matched: ArrayBuffer | undefined;
+  const digests = await keyDigests(config);
+  let match = -1;
   // Compare against every key, each in constant time, so timing reveals neither key nor index.
-  for (const digest of await proxyKeyDigests(config)) {
-    if (crypto.subtle.timingSafeEqual(digest, presented)) matched = digest;
+  digests.forEach((digest, index) => {
+    if (crypto.subtle.timingSafeEqual(digest, presented)) match = index;
+  });
+  const entry: ProxyKey | undefined = config.proxyKeys[match];
+  if (!entry) throw refuse('invalid_api_key', 'Incorrect client key provided for this proxy.');
+  return {
+    kind: 'key',
+    id: `key_${hex(presented, 8)}`,
+    // A key's own limits replace the defaults: the operator chose them for this key.
+    limits: { rpm: entry.rpm ?? config.requestsPerMinute, tpd: entry.tpd ?? config.tokensPerDay },
+    ...(entry.models ? { models: entry.models } : {}),
+  };
+}
+
+async function tokenCaller(token: string, credentials: Credentials, config: Config): Promise<Caller> {
+  const claims = await verifyClientToken(token, config.tokenSecret ?? '', Math.floor(Date.now() / 1000));
+  if (claims.origin && !claims.origin.includes(credentials.origin ?? '')) {
+    throw refuse('token_origin', 'This client token is not valid from this page origin.');
   }
-  if (!matched) {
-    throw new ProxyError(401, 'invalid_api_key', 'Incorrect client key provided for this proxy.');
-  }
-  return { kind: 'key', id: keyId(matched) };
+  return {
+    kind: 'token',
+    id: `user:${claims.sub}`,
+    // Token claims only narrow the server's limits: those are the ceiling for all browser traffic.
+    limits: {
+      rpm: narrow(config.requestsPerMinute, claims.rpm),
+      tpd: narrow(config.tokensPerDay, claims.tpd),
+    },
+    ...(claims.models ? { models: claims.models } : {}),
+    ...(claims.maxTokens !== undefined ? { maxTokens: claims.maxTokens } : {}),
+  };
+}
+
+function anonymousCaller(credentials: Credentials, config: Config): Caller {
+  return {
+    kind: 'anonymous',
+    id: `ip:${credentials.clientIp ?? 'unknown'}`,
+    limits: { rpm: config.requestsPerMinute, tpd: config.tokensPerDay },
+  };
+}
+
+/** The tighter of two limits where 0 means "no limit". */
+function narrow(limit: number, claim: number | undefined): number {
+  if (claim === undefined || claim === 0) return limit;
+  return limit === 0 ? claim : Math.min(limit, claim);
 }

@@ -1,10 +1,14 @@
 // Reads and validates the Worker's configuration once per environment object.
+import { ConfigError, flag, integer, list, oneOf, text, type RawEnv } from './config-values';
+import { parseProxyKeys, type ProxyKey } from './proxy-keys';
+
+export { ConfigError } from './config-values';
 
 export interface Config {
   /** Upstream base URL including its version path, without a trailing slash. */
   readonly upstreamBaseUrl: string;
   readonly upstreamApiKey: string | undefined;
-  readonly proxyKeys: readonly string[];
+  readonly proxyKeys: readonly ProxyKey[];
   readonly allowAnonymous: boolean;
   /** `'*'` only when written explicitly; an empty set means no CORS headers at all. */
   readonly allowedOrigins: '*' | ReadonlySet<string>;
@@ -17,14 +21,14 @@ export interface Config {
   readonly cacheTtlSeconds: number;
   /** `key`: each client key has its own entries; `shared`: all clients share them. */
   readonly cacheScope: 'key' | 'shared';
+  /** Secret for verifying client tokens (HS256 JWTs); unset turns tokens off. */
+  readonly tokenSecret: string | undefined;
+  /** Per-caller defaults; 0 means no limit. */
+  readonly requestsPerMinute: number;
+  readonly tokensPerDay: number;
+  /** Server-wide model allow-list; `undefined` allows every model. */
+  readonly allowedModels: readonly string[] | undefined;
 }
-
-/** Thrown for a bad setting; the message names the variable and never echoes a secret. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
-
-type RawEnv = Readonly<Record<string, unknown>>;
 
 const MIB = 1024 * 1024;
 const cache = new WeakMap<object, Config>();
@@ -44,7 +48,7 @@ export function parseConfig(env: RawEnv): Config {
   return Object.freeze({
     upstreamBaseUrl: parseBaseUrl(text(env, 'OPENAI_BASE_URL') ?? 'https://api.openai.com/v1'),
     upstreamApiKey: text(env, 'OPENAI_API_KEY'),
-    proxyKeys: Object.freeze(list(text(env, 'PROXY_KEYS'))),
+    proxyKeys: Object.freeze(parseProxyKeys(text(env, 'PROXY_KEYS'))),
     allowAnonymous: flag(env, 'ALLOW_ANONYMOUS'),
     allowedOrigins: parseOrigins(text(env, 'ALLOWED_ORIGINS')),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 25 * MIB),
@@ -53,40 +57,11 @@ export function parseConfig(env: RawEnv): Config {
     playground: flag(env, 'PLAYGROUND'),
     cacheTtlSeconds: cacheTtl(env),
     cacheScope: oneOf(env, 'CACHE_SCOPE', ['key', 'shared'] as const),
+    tokenSecret: tokenSecret(env),
+    requestsPerMinute: integer(env, 'REQUESTS_PER_MINUTE', 60),
+    tokensPerDay: integer(env, 'TOKENS_PER_DAY', 0),
+    allowedModels: modelList(text(env, 'ALLOWED_MODELS')),
   });
-}
-
-/** A variable's trimmed string value; unset and empty both mean "use the default". */
-function text(env: RawEnv, name: string): string | undefined {
-  const value = env[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ConfigError(`${name} must be a string.`);
-  const trimmed = value.trim();
-  return trimmed === '' ? undefined : trimmed;
-}
-
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter((item) => item !== '');
-}
-
-function flag(env: RawEnv, name: string): boolean {
-  const value = text(env, name)?.toLowerCase();
-  if (value === undefined || value === 'false') return false;
-  if (value === 'true') return true;
-  throw new ConfigError(`${name} must be "true" or "false".`);
-}
-
-/** A non-negative integer; `0` is meaningful for the timeouts (it turns them off). */
-function integer(env: RawEnv, name: string, fallback: number): number {
-  const value = text(env, name);
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) {
-    throw new ConfigError(`${name} must be a non-negative integer, got "${value}".`);
-  }
-  return Number(value);
 }
 
 /** KV refuses expirations under 60 seconds, so a smaller TTL is a configuration error. */
@@ -96,16 +71,17 @@ function cacheTtl(env: RawEnv): number {
   return ttl;
 }
 
-/** One of a fixed set of words; the first is the default. */
-function oneOf<const T extends readonly [string, ...string[]]>(
-  env: RawEnv,
-  name: string,
-  words: T,
-): T[number] {
-  const value = text(env, name)?.toLowerCase() ?? words[0];
-  const match = words.find((word) => word === value);
-  if (match === undefined) throw new ConfigError(`${name} must be one of: ${words.join(', ')}.`);
-  return match;
+/** HMAC keys shorter than the hash output are weak; refuse them rather than sign with them. */
+function tokenSecret(env: RawEnv): string | undefined {
+  const secret = text(env, 'TOKEN_SECRET');
+  if (secret !== undefined && secret.length < 32) {
+    throw new ConfigError('TOKEN_SECRET must be at least 32 characters (e.g. `openssl rand -base64 32`).');
+  }
+  return secret;
+}
+
+function modelList(value: string | undefined): readonly string[] | undefined {
+  return value === undefined ? undefined : Object.freeze(list(value));
 }
 
 function parseBaseUrl(value: string): string {

@@ -1,8 +1,8 @@
 // One error type for everything the proxy rejects, rendered once in OpenAI's shape.
 import { ConfigError } from './config';
 
-/** OpenAI's `error.type` values that the proxy itself produces. */
-export type ErrorType = 'invalid_request_error' | 'authentication_error' | 'server_error';
+/** OpenAI's `error.type` values that the proxy itself produces (`requests`/`tokens` for 429s). */
+export type ErrorType = 'invalid_request_error' | 'server_error' | 'requests' | 'tokens';
 
 export interface ErrorBody {
   error: { message: string; type: ErrorType; param: string | null; code: string | null };
@@ -11,6 +11,8 @@ export interface ErrorBody {
 interface ErrorDetails {
   param?: string;
   headers?: HeadersInit;
+  /** Overrides the type derived from the status, as OpenAI does for rate limits. */
+  type?: ErrorType;
 }
 
 /**
@@ -40,7 +42,7 @@ export function errorBody(error: ProxyError): ErrorBody {
   return {
     error: {
       message: error.message,
-      type: errorTypeFor(error.status),
+      type: error.details.type ?? errorTypeFor(error.status),
       param: error.details.param ?? null,
       code: error.code,
     },

@@ -4,6 +4,7 @@ import { readConfig } from './config';
 import { preflightResponse, withCors } from './cors';
 import { ProxyError, errorResponse } from './errors';
 import { playgroundHandler } from './playground/handler';
+import { modelsHandler } from './models';
 import { proxyHandler } from './proxy';
 import { ROUTES } from './routes';
 
@@ -45,11 +46,14 @@ for (const route of ROUTES) {
       { headers: { allow: `${route.method}, OPTIONS` } },
     );
   };
-  router[route.method === 'GET' ? 'get' : 'post'](route.pattern, proxyHandler(route));
+  if (route.method === 'GET') router.get(route.pattern, modelsHandler(route));
+  else router.post(route.pattern, proxyHandler(route));
   router.all(route.pattern, methodNotAllowed);
 }
 router.get('/', playgroundHandler);
 router.all('*', notFound);
+
+export { QuotaCounter } from './quota/counter';
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),

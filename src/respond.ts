@@ -1,13 +1,48 @@
-// Turns the upstream's response into the client's: filtered headers, relayed streams, safe errors.
-import type { Capture } from './cache/session';
-import { isCompleteEventStream } from './cache/complete';
+// Turns the upstream's response into the client's: filtered headers, relayed streams, safe errors,
+// and a report of how the answer ended for the cache and the quota.
 import type { Config } from './config';
 import { clientResponseHeaders } from './headers';
+import { totalTokens, usageFromEventStream, usageFromJson } from './quota/usage';
 import { redactSecret } from './redact';
 import { relayEventStream } from './relay';
+import { relayStrippingUsage } from './usage-strip';
+import type { WatchOutcome } from './watchdog';
+
+/** How an answer ended, reported once after the client has it. */
+export interface Finished {
+  /** A whole, successful answer: 2xx and, for a stream, completed normally. */
+  readonly whole: boolean;
+  readonly status: number;
+  readonly contentType: string;
+  /** The bytes the client received, when they were kept. */
+  readonly body?: ArrayBuffer;
+  /** Tokens the upstream reported using, when it said. */
+  readonly usedTokens?: number;
+}
+
+export interface Observer {
+  /** Keep up to this many bytes of the answer (0: none needed). */
+  readonly keepBytes: number;
+  /** Remove the usage-only chunk the proxy requested on the client's behalf. */
+  readonly stripUsage: boolean;
+  /** Judges whether captured stream bytes are a finished answer. */
+  isComplete(bytes: Uint8Array): boolean;
+  finished(result: Finished): void;
+  /** Keeps the request alive until `work` is done: a stream's ending outlives the response. */
+  track(work: Promise<unknown>): void;
+}
 
 function isEventStream(headers: Headers): boolean {
   return headers.get('content-type')?.toLowerCase().startsWith('text/event-stream') ?? false;
+}
+
+function isOpenAiError(text: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && 'error' in parsed;
+  } catch {
+    return false;
+  }
 }
 
 /** Upstream error bodies pass through (status, retry headers, body) with the key redacted. */
@@ -23,65 +58,68 @@ async function upstreamError(upstream: Response, config: Config): Promise<Respon
   return new Response(JSON.stringify({ error }), { status: upstream.status, headers });
 }
 
-function isOpenAiError(text: string): boolean {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && 'error' in parsed;
-  } catch {
-    return false;
-  }
-}
-
-/** Only whole, successful answers are stored: never errors, never partial or aborted streams. */
 export async function clientResponse(
   upstream: Response,
   config: Config,
-  capture?: Capture,
+  observer?: Observer,
 ): Promise<Response> {
-  if (upstream.status < 200 || upstream.status >= 300 || !upstream.body) {
-    capture?.settle(undefined);
-    return upstream.status >= 400 ? upstreamError(upstream, config) : passThrough(upstream);
-  }
-  const headers = clientResponseHeaders(upstream.headers);
-  const init = { status: upstream.status, headers };
-  const storedAt = Date.now();
+  const status = upstream.status;
   const contentType = upstream.headers.get('content-type') ?? 'application/json';
-  if (isEventStream(upstream.headers)) {
-    const relay = relayEventStream(upstream.body, {
-      idleTimeoutMs: config.streamIdleTimeoutMs,
-      keepBytes: capture?.keepBytes ?? 0,
-    });
-    if (capture) {
-      capture.track(
-        relay.outcome.then((outcome) => {
-          const bytes = outcome?.kind === 'complete' ? outcome.bytes : undefined;
-          const whole = bytes && isCompleteEventStream(bytes, capture.route) ? bytes : undefined;
-          capture.settle(
-            whole && { body: toArrayBuffer(whole), status: upstream.status, contentType, storedAt },
-          );
-        }),
-      );
-    }
-    return new Response(relay.body, init);
+  if (status < 200 || status >= 300 || !upstream.body) {
+    observer?.finished({ whole: false, status, contentType });
+    if (status >= 400) return upstreamError(upstream, config);
+    return new Response(upstream.body, { status, headers: clientResponseHeaders(upstream.headers) });
   }
-  if (!capture) return new Response(upstream.body, init);
+  const init = { status, headers: clientResponseHeaders(upstream.headers) };
+  if (isEventStream(upstream.headers))
+    return streamResponse(upstream.body, { init, config, observer, contentType });
+  if (!observer) return new Response(upstream.body, init);
   // A JSON answer is only useful whole, so reading it before answering costs the client nothing.
   const body = await upstream.arrayBuffer();
-  capture.settle({ body, status: upstream.status, contentType, storedAt });
+  const usedTokens = usageFromJson(body);
+  observer.finished({
+    whole: true,
+    status,
+    contentType,
+    body,
+    ...(usedTokens !== undefined ? { usedTokens } : {}),
+  });
   return new Response(body, init);
 }
 
-function passThrough(upstream: Response): Response {
-  return new Response(upstream.body, {
-    status: upstream.status,
-    headers: clientResponseHeaders(upstream.headers),
-  });
+interface StreamContext {
+  readonly init: ResponseInit & { status: number };
+  readonly config: Config;
+  readonly observer: Observer | undefined;
+  readonly contentType: string;
+}
+
+function streamResponse(body: ReadableStream<Uint8Array>, context: StreamContext): Response {
+  const { init, config, observer, contentType } = context;
+  const idleTimeoutMs = config.streamIdleTimeoutMs;
+  const relay = observer?.stripUsage
+    ? relayStrippingUsage(body, idleTimeoutMs)
+    : relayEventStream(body, { idleTimeoutMs, keepBytes: observer?.keepBytes ?? 0 });
+  if (observer) {
+    const report = (outcome: (WatchOutcome & { usage?: unknown }) | undefined) => {
+      const bytes = outcome?.kind === 'complete' ? outcome.bytes : undefined;
+      const whole = bytes !== undefined && observer.isComplete(bytes);
+      const usedTokens =
+        outcome && 'usage' in outcome ? totalTokens(outcome.usage) : bytes && usageFromEventStream(bytes);
+      observer.finished({
+        whole,
+        status: init.status,
+        contentType,
+        ...(bytes && whole ? { body: toArrayBuffer(bytes) } : {}),
+        ...(usedTokens !== undefined ? { usedTokens } : {}),
+      });
+    };
+    observer.track(relay.outcome.then(report));
+  }
+  return new Response(relay.body, init);
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength &&
-    bytes.buffer instanceof ArrayBuffer
-    ? bytes.buffer
-    : bytes.slice().buffer;
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return whole && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : bytes.slice().buffer;
 }

@@ -110,7 +110,7 @@ function largeReader(stream: ReadableStream<Uint8Array>): Reader {
 }
 
 /** Resolves with the next read, or `'idle'` if nothing arrives in time (`0` waits forever). */
-async function readOrTimeout(
+export async function readOrTimeout(
   reader: Reader,
   timeoutMs: number,
 ): Promise<ReadableStreamReadResult<Uint8Array> | 'idle'> {

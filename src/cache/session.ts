@@ -1,12 +1,13 @@
-// One request's use of the response cache: find a stored or in-flight answer, or record the new one.
+// One request's use of the response cache: find a stored or in-flight answer, or store the new one.
 import type { Caller } from '../auth';
 import type { JsonBody } from '../body';
 import type { Config } from '../config';
+import type { Finished } from '../respond';
 import type { RouteName } from '../routes';
 import { parseCacheControl } from './control';
 import { joinFlight, startFlight } from './inflight';
 import { cacheKey } from './key';
-import { MAX_ENTRY_BYTES, readEntry, writeEntry, type CacheEntry } from './store';
+import { readEntry, writeEntry, type CacheEntry } from './store';
 
 const CACHEABLE: ReadonlySet<RouteName> = new Set([
   'chat.completions',
@@ -25,20 +26,11 @@ export interface CacheRequest {
   readonly waitUntil: (promise: Promise<unknown>) => void;
 }
 
-/** How the response should be captured for storing; absent when nothing will be stored. */
-export interface Capture {
-  readonly keepBytes: number;
-  readonly route: RouteName;
-  /** Called once: with the answer to store, or `undefined` when it must not be stored. */
-  settle(entry: CacheEntry | undefined): void;
-  /** Keeps the request alive until `work` is done (a stream's capture outlives the response). */
-  track(work: Promise<unknown>): void;
-}
-
 export interface CacheSession {
-  readonly hit?: Response;
   readonly status: 'MISS' | 'BYPASS';
-  readonly capture?: Capture;
+  readonly hit?: Response;
+  /** Stores the answer if it is whole; absent when nothing may be stored. Call exactly once. */
+  readonly store?: (answer: Finished | undefined) => void;
 }
 
 export function isStreamed(body: JsonBody): boolean {
@@ -52,7 +44,7 @@ export async function openCacheSession(request: CacheRequest): Promise<CacheSess
   const key = await cacheKey({
     route,
     upstreamBaseUrl: config.upstreamBaseUrl,
-    scope: config.cacheScope === 'shared' ? 'shared' : caller.kind === 'key' ? caller.id : 'anonymous',
+    scope: config.cacheScope === 'shared' ? 'shared' : caller.id,
     mode: isStreamed(request.body) ? 'sse' : 'json',
     body: request.body.json,
   });
@@ -64,10 +56,6 @@ export async function openCacheSession(request: CacheRequest): Promise<CacheSess
   // Registered before the KV read, with no await in between, so identical requests that
   // arrive during the read join this one instead of each calling upstream.
   const flight = directives.read ? startFlight(key) : undefined;
-  const settle = (entry: CacheEntry | undefined) => {
-    flight?.land(entry);
-    if (entry) request.waitUntil(writeEntry(request.kv, key, entry, config.cacheTtlSeconds));
-  };
   if (directives.read) {
     const entry = await readEntry(request.kv, key);
     const age = entry ? ageSeconds(entry) : 0;
@@ -76,7 +64,13 @@ export async function openCacheSession(request: CacheRequest): Promise<CacheSess
       return { status: 'MISS', hit: hitResponse(entry, age, 'kv') };
     }
   }
-  return { status: 'MISS', capture: { keepBytes: MAX_ENTRY_BYTES, route, settle, track: request.waitUntil } };
+  const storedAt = Date.now();
+  const store = (answer: Finished | undefined) => {
+    const entry = answer?.whole && answer.body ? { ...answer, body: answer.body, storedAt } : undefined;
+    flight?.land(entry);
+    if (entry) request.waitUntil(writeEntry(request.kv, key, entry, config.cacheTtlSeconds));
+  };
+  return { status: 'MISS', store };
 }
 
 function ageSeconds(entry: CacheEntry): number {

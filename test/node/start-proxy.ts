@@ -12,8 +12,16 @@ export interface RunningProxy {
   stop(): Promise<void>;
 }
 
-export async function startProxy(vars: Record<string, string> = {}): Promise<RunningProxy> {
-  const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
+export interface MockSettings {
+  /** Pause between the echo model's streamed words (default 0). */
+  readonly wordDelayMs?: number;
+}
+
+export async function startProxy(
+  vars: Record<string, string> = {},
+  mockSettings: MockSettings = {},
+): Promise<RunningProxy> {
+  const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY, wordDelayMs: mockSettings.wordDelayMs });
   const plain = (value: string) => ({ type: 'plain_text' as const, value });
   const settings: Record<string, string> = {
     OPENAI_BASE_URL: mock.url,

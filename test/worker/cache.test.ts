@@ -5,7 +5,12 @@ import { post, received, uniqueTag, type Overrides } from './helpers';
 type Body = Record<string, unknown>;
 
 /** Sends the request and waits for the cache write, as a second request would come later. */
-async function call(path: string, body: Body, headers: Record<string, string> = {}, overrides: Overrides = {}) {
+async function call(
+  path: string,
+  body: Body,
+  headers: Record<string, string> = {},
+  overrides: Overrides = {},
+) {
   const { response, settled } = await post(path, body, headers, overrides);
   const bytes = new Uint8Array(await response.arrayBuffer());
   await settled;
@@ -152,7 +157,12 @@ describe('response cache', () => {
     const sharedTag = uniqueTag();
     const shared: Overrides = { CACHE_SCOPE: 'shared' };
     await call('/v1/chat/completions', chat(sharedTag), {}, shared);
-    const joined = await call('/v1/chat/completions', chat(sharedTag), { authorization: 'Bearer client-key-2' }, shared);
+    const joined = await call(
+      '/v1/chat/completions',
+      chat(sharedTag),
+      { authorization: 'Bearer client-key-2' },
+      shared,
+    );
     expect(joined.response.headers.get('x-cache')).toBe('HIT');
   });
 
@@ -194,7 +204,9 @@ describe('response cache', () => {
     const body = chat(tag, { x_mock: { scenario: 'headers-delay', delayMs: 300, tag } });
     const results = await Promise.all(Array.from({ length: 5 }, () => call('/v1/chat/completions', body)));
     expect(await received(tag)).toHaveLength(1);
-    const sources = results.map((result) => result.response.headers.get('x-cache-source') ?? 'upstream').sort();
+    const sources = results
+      .map((result) => result.response.headers.get('x-cache-source') ?? 'upstream')
+      .sort();
     expect(sources).toEqual(['in-flight', 'in-flight', 'in-flight', 'in-flight', 'upstream']);
     for (const result of results) expect(result.bytes).toEqual(results[0]!.bytes);
   });

@@ -8,7 +8,7 @@ export const upstreamUrl = inject('upstreamUrl');
 export const upstreamKey = inject('upstreamKey');
 export const CLIENT_KEY = 'client-key-1';
 
-export type Overrides = Partial<Record<Exclude<keyof Env, "CACHE">, string>> & { CACHE?: KVNamespace };
+export type Overrides = Partial<Record<Exclude<keyof Env, 'CACHE'>, string>> & { CACHE?: KVNamespace };
 
 /** Calls the Worker's fetch handler with `env` plus overrides, and waits for its `waitUntil`s. */
 export async function send(input: string | Request, init?: RequestInit, overrides: Overrides = {}) {
@@ -20,7 +20,12 @@ export async function send(input: string | Request, init?: RequestInit, override
 }
 
 /** A JSON POST with the client key, as an SDK would send it. */
-export function post(path: string, body: unknown, headers: Record<string, string> = {}, overrides: Overrides = {}) {
+export function post(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+  overrides: Overrides = {},
+) {
   return send(
     path,
     {

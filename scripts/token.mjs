@@ -1,0 +1,110 @@
+// @ts-check
+// Mints a short-lived client token (an HS256 JWT) for trying the proxy from a browser:
+//   node scripts/token.mjs --sub alice --ttl 15m [--origin https://app.example.com]
+//     [--models gpt-4o-mini,text-embedding-*] [--max-tokens 512] [--rpm 10] [--tpd 20000]
+// TOKEN_SECRET comes from the environment, else from ./.dev.vars. Plain Node on purpose: no build step.
+import { createHmac } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+const MAX_TTL_SECONDS = 24 * 60 * 60;
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600 };
+
+/** @param {string} message @returns {never} */
+function die(message) {
+  process.stderr.write(`token: ${message}\n`);
+  process.exit(1);
+}
+
+/**
+ * The format the proxy verifies: base64url(header).base64url(payload).base64url(HMAC-SHA256).
+ * @param {Record<string, unknown>} payload
+ * @param {string} secret
+ */
+function mint(payload, secret) {
+  /** @param {object} value */
+  const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+/** Reads TOKEN_SECRET from the environment, else from KEY=VALUE lines in ./.dev.vars. */
+function readSecret() {
+  // Trimmed, as the proxy's config reads it.
+  let secret = process.env['TOKEN_SECRET']?.trim();
+  if (!secret && existsSync('.dev.vars')) {
+    for (const line of readFileSync('.dev.vars', 'utf8').split(/\r?\n/)) {
+      const match = /^\s*(?:export\s+)?TOKEN_SECRET\s*=\s*(.*?)\s*$/.exec(line);
+      if (match?.[1] !== undefined) secret = match[1].replace(/^(["'])(.*)\1$/, '$2');
+    }
+  }
+  if (!secret) die('TOKEN_SECRET is not set: export it, or add a TOKEN_SECRET=... line to .dev.vars here.');
+  // The proxy refuses shorter secrets (RFC 7518 §3.2: at least 256 bits for HS256).
+  if (secret.length < 32) die('TOKEN_SECRET must be at least 32 characters.');
+  return secret;
+}
+
+/** `90s`, `15m`, `1h` (a bare number means seconds), at most 24h. @param {string} value */
+function parseTtl(value) {
+  const match = /^(\d+)([smh]?)$/.exec(value);
+  const unit = /** @type {keyof typeof UNIT_SECONDS} */ (match?.[2] || 's');
+  const seconds = match ? Number(match[1]) * UNIT_SECONDS[unit] : NaN;
+  if (!(seconds >= 1 && seconds <= MAX_TTL_SECONDS)) die('--ttl must look like 90s, 15m or 1h, at most 24h.');
+  return seconds;
+}
+
+/** @param {string | undefined} value @param {string} flag @param {0 | 1} min */
+function integer(value, flag, min) {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min) die(`${flag} must be an integer of at least ${min}.`);
+  return Number(value);
+}
+
+/** @param {string | undefined} value */
+const list = (value) =>
+  value
+    ?.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+
+/** @param {string[]} args */
+function claimsFrom(args) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      sub: { type: 'string' },
+      ttl: { type: 'string', default: '15m' },
+      origin: { type: 'string', multiple: true },
+      models: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      rpm: { type: 'string' },
+      tpd: { type: 'string' },
+    },
+  });
+  if (!values.sub) die('--sub <user id> is required.');
+  const origin = values.origin?.flatMap((value) => list(value) ?? []);
+  const badOrigin = origin?.find((entry) => !/^https?:\/\/[^/\s]+$/.test(entry));
+  if (badOrigin) die(`--origin must look like https://app.example.com (no path), got "${badOrigin}".`);
+  const models = list(values.models);
+  if (models?.length === 0) die('--models needs at least one model name.');
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    sub: values.sub,
+    iat: now,
+    exp: now + parseTtl(values.ttl),
+    origin,
+    models,
+    max_tokens: integer(values['max-tokens'], '--max-tokens', 1),
+    rpm: integer(values.rpm, '--rpm', 0),
+    tpd: integer(values.tpd, '--tpd', 0),
+  };
+}
+
+/** @type {Record<string, unknown>} */
+let claims = {};
+try {
+  claims = claimsFrom(process.argv.slice(2));
+} catch (error) {
+  die(error instanceof Error ? error.message : String(error));
+}
+process.stdout.write(`${mint(claims, readSecret())}\n`);

@@ -1,0 +1,55 @@
+// Small, strict readers for string settings; each error names the variable, never a secret value.
+
+/** Thrown for a bad setting; the message names the variable and never echoes a secret. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export type RawEnv = Readonly<Record<string, unknown>>;
+
+/** A variable's trimmed string value; unset and empty both mean "use the default". */
+export function text(env: RawEnv, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') throw new ConfigError(`${name} must be a string.`);
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+export function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+export function flag(env: RawEnv, name: string): boolean {
+  const value = text(env, name)?.toLowerCase();
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  throw new ConfigError(`${name} must be "true" or "false".`);
+}
+
+export function isCount(value: string): boolean {
+  return /^\d+$/.test(value) && Number.isSafeInteger(Number(value));
+}
+
+/** A non-negative integer; `0` is meaningful for limits and timeouts (it turns them off). */
+export function integer(env: RawEnv, name: string, fallback: number): number {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  if (!isCount(value)) throw new ConfigError(`${name} must be a non-negative integer, got "${value}".`);
+  return Number(value);
+}
+
+/** One of a fixed set of words; the first is the default. */
+export function oneOf<const T extends readonly [string, ...string[]]>(
+  env: RawEnv,
+  name: string,
+  words: T,
+): T[number] {
+  const value = text(env, name)?.toLowerCase() ?? words[0];
+  const match = words.find((word) => word === value);
+  if (match === undefined) throw new ConfigError(`${name} must be one of: ${words.join(', ')}.`);
+  return match;
+}

@@ -1,0 +1,71 @@
+// GET /v1/models and /v1/models/{id}: the upstream's catalogue, narrowed to what the caller may use.
+import type { IRequest } from 'itty-router';
+import { mayUseModel, modelAllowLists } from './access/policy';
+import { authenticate } from './auth';
+import { readConfig } from './config';
+import { ProxyError } from './errors';
+import { upstreamRequestHeaders } from './headers';
+import { credentialsOf } from './proxy';
+import { clientResponse } from './respond';
+import { upstreamPath, type ProxyRoute } from './routes';
+import { fetchUpstream } from './upstream';
+
+function modelNotFound(id: string): ProxyError {
+  return new ProxyError(
+    404,
+    'model_not_found',
+    `The model '${id}' does not exist or you do not have access to it.`,
+    {
+      param: 'model',
+    },
+  );
+}
+
+/** Keeps only the list entries the caller may use; anything unexpected passes through untouched. */
+async function filterList(upstream: Response, lists: readonly (readonly string[])[]): Promise<Response> {
+  const text = await upstream.text();
+  let list: { data?: unknown };
+  try {
+    list = JSON.parse(text) as { data?: unknown };
+  } catch {
+    return new Response(text, upstream);
+  }
+  if (Array.isArray(list.data)) {
+    list.data = list.data.filter(
+      (model: unknown) =>
+        typeof model === 'object' &&
+        model !== null &&
+        'id' in model &&
+        typeof model.id === 'string' &&
+        mayUseModel(model.id, lists),
+    );
+  }
+  return new Response(JSON.stringify(list), upstream);
+}
+
+export function modelsHandler(route: ProxyRoute) {
+  return async function models(request: IRequest, env: Env): Promise<Response> {
+    const config = readConfig(env);
+    const caller = await authenticate(credentialsOf(request), config);
+    const path = upstreamPath(route, request.params);
+    if (path === undefined) {
+      throw new ProxyError(
+        404,
+        'unknown_url',
+        `Invalid URL (${request.method} ${new URL(request.url).pathname}).`,
+      );
+    }
+    const lists = modelAllowLists(caller, config);
+    const id = request.params['id'];
+    if (id !== undefined && !mayUseModel(id, lists)) throw modelNotFound(id);
+    const upstream = await fetchUpstream({
+      url: config.upstreamBaseUrl + path,
+      method: 'GET',
+      headers: upstreamRequestHeaders(request.headers, config.upstreamApiKey),
+      timeoutMs: config.upstreamTimeoutMs,
+    });
+    const filtered =
+      id === undefined && lists.length > 0 && upstream.ok ? await filterList(upstream, lists) : upstream;
+    return clientResponse(filtered, config);
+  };
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { CLIENT_KEY, send, upstreamKey } from './helpers';
+
+const ON = { PLAYGROUND: 'true' };
+
+async function sha256Source(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return `'sha256-${btoa(String.fromCharCode(...new Uint8Array(digest)))}'`;
+}
+
+/** The text between each pair of `<tag>` and `</tag>`, exactly as the browser hashes it. */
+function inlineBlocks(html: string, tag: 'script' | 'style'): string[] {
+  return [...html.matchAll(new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`, 'g'))].map((match) => match[1] ?? '');
+}
+
+describe('playground at /', () => {
+  it('is an OpenAI-shaped 404 when PLAYGROUND is off (the default)', async () => {
+    for (const overrides of [{}, { PLAYGROUND: 'false' }]) {
+      const { response } = await send('/', {}, overrides);
+      expect(response.status).toBe(404);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      const body = (await response.json()) as { error: { code: string } };
+      expect(body.error.code).toBe('unknown_url');
+    }
+  });
+
+  it('serves the HTML page with security headers when PLAYGROUND=true', async () => {
+    const { response } = await send('/', {}, ON);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    const csp = response.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(csp).not.toContain('unsafe-eval');
+    const html = await response.text();
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain('/v1/chat/completions');
+  });
+
+  it('allows exactly its own inline script and style through the CSP hashes', async () => {
+    const { response } = await send('/', {}, ON);
+    const csp = response.headers.get('content-security-policy') ?? '';
+    const html = await response.text();
+    const scripts = inlineBlocks(html, 'script');
+    const styles = inlineBlocks(html, 'style');
+    expect(scripts).toHaveLength(1);
+    expect(styles).toHaveLength(1);
+    expect(csp).toContain(`script-src ${await sha256Source(scripts[0]!)};`);
+    expect(csp).toContain(`style-src ${await sha256Source(styles[0]!)};`);
+    // Inline handlers and style attributes would be blocked by this CSP: the page must not use them.
+    expect(html).not.toMatch(/\son[a-z]+=/i);
+    expect(html).not.toMatch(/\sstyle=/i);
+  });
+
+  it('contains no key material', async () => {
+    const { response } = await send('/', {}, { ...ON, PROXY_KEYS: `${CLIENT_KEY},dev-key-local` });
+    const html = await response.text();
+    expect(html).not.toContain(upstreamKey);
+    expect(html).not.toContain(CLIENT_KEY);
+    expect(html).not.toContain('dev-key-local');
+    expect(html).not.toMatch(/sk-[A-Za-z0-9]/);
+    expect(html).not.toMatch(/Bearer [A-Za-z0-9]/);
+    expect(html).toMatch(/<input id="key" type="password"[^>]*>/);
+    expect(html).not.toMatch(/<input id="key"[^>]*\svalue=/);
+  });
+
+  it('leaves other methods on / as 404s', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE']) {
+      const { response } = await send('/', { method }, ON);
+      expect(response.status).toBe(404);
+    }
+  });
+});
