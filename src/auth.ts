@@ -92,8 +92,10 @@ async function keyCaller(token: string, config: Config): Promise<Caller> {
 
 async function tokenCaller(token: string, credentials: Credentials, config: Config): Promise<Caller> {
   const claims = await verifyClientToken(token, config.tokenSecret ?? '', Math.floor(Date.now() / 1000));
-  if (claims.origin && !claims.origin.includes(credentials.origin ?? '')) {
-    throw refuse('token_origin', 'This client token is not valid from this page origin.');
+  const origin = credentials.origin?.toLowerCase();
+  if (claims.origin && (origin === undefined || !claims.origin.includes(origin))) {
+    const from = origin === undefined ? 'a request without an Origin header' : `origin ${origin}`;
+    throw refuse('token_origin', `This client token only works from its page origin, not from ${from}.`);
   }
   return {
     kind: 'token',
