@@ -15,6 +15,8 @@ export interface Config {
   readonly maxBodyBytes: number;
   readonly upstreamTimeoutMs: number;
   readonly streamIdleTimeoutMs: number;
+  /** `native`: no JavaScript per chunk; `checked`: a JS relay that can signal broken streams. */
+  readonly streamRelay: 'native' | 'checked';
   /** Serve the chat playground at `/`. */
   readonly playground: boolean;
   /** Seconds a cached response lives; 0 turns the cache off. */
@@ -54,6 +56,7 @@ export function parseConfig(env: RawEnv): Config {
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 25 * MIB),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 600_000),
     streamIdleTimeoutMs: integer(env, 'STREAM_IDLE_TIMEOUT_MS', 120_000),
+    streamRelay: oneOf(env, 'STREAM_RELAY', ['native', 'checked'] as const),
     playground: flag(env, 'PLAYGROUND'),
     cacheTtlSeconds: cacheTtl(env),
     cacheScope: oneOf(env, 'CACHE_SCOPE', ['key', 'shared'] as const),

@@ -5,7 +5,7 @@ import { clientResponseHeaders } from './headers';
 import { totalTokens, usageFromEventStream, usageFromJson } from './quota/usage';
 import { redactSecret } from './redact';
 import { relayEventStream } from './relay';
-import { relayStrippingUsage } from './usage-strip';
+import { relayChecked } from './relay-checked';
 import type { WatchOutcome } from './watchdog';
 
 /** How an answer ended, reported once after the client has it. */
@@ -97,9 +97,12 @@ interface StreamContext {
 function streamResponse(body: ReadableStream<Uint8Array>, context: StreamContext): Response {
   const { init, config, observer, contentType } = context;
   const idleTimeoutMs = config.streamIdleTimeoutMs;
-  const relay = observer?.stripUsage
-    ? relayStrippingUsage(body, idleTimeoutMs)
-    : relayEventStream(body, { idleTimeoutMs, keepBytes: observer?.keepBytes ?? 0 });
+  const keepBytes = observer?.keepBytes ?? 0;
+  const stripUsage = observer?.stripUsage ?? false;
+  const relay =
+    stripUsage || config.streamRelay === 'checked'
+      ? relayChecked(body, { idleTimeoutMs, stripUsage, keepBytes })
+      : relayEventStream(body, { idleTimeoutMs, keepBytes });
   if (observer) {
     const report = (outcome: (WatchOutcome & { usage?: unknown }) | undefined) => {
       const bytes = outcome?.kind === 'complete' ? outcome.bytes : undefined;

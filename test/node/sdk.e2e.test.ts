@@ -169,3 +169,38 @@ describe('openai SDK through the proxy', () => {
     expect(outcome).toBe('ended with "You said: "');
   });
 });
+
+describe('STREAM_RELAY=checked: the JavaScript relay that can signal a broken stream', () => {
+  let checked: RunningProxy;
+  let checkedClient: OpenAI;
+
+  beforeAll(async () => {
+    checked = await startProxy({ STREAM_RELAY: 'checked', STREAM_IDLE_TIMEOUT_MS: '1000' });
+    checkedClient = new OpenAI({ baseURL: checked.baseURL, apiKey: CLIENT_KEY, maxRetries: 0 });
+  });
+  afterAll(() => checked?.stop());
+
+  const drain = async (scenario: string) => {
+    const stream = await checkedClient.chat.completions.create({
+      model: 'echo-1',
+      messages: user('one two three'),
+      stream: true,
+      ...xMock({ scenario }),
+    });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
+    return text;
+  };
+
+  it('makes the SDK raise when the upstream breaks mid-stream', async () => {
+    await expect(drain('break')).rejects.toThrow(/connection was lost/);
+  });
+
+  it('makes the SDK raise when the upstream goes silent', async () => {
+    await expect(drain('stall')).rejects.toThrow(/stopped sending/);
+  });
+
+  it('still relays a healthy stream unchanged', async () => {
+    expect(await drain('echo')).toBe('You said: one two three');
+  });
+});
