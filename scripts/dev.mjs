@@ -14,6 +14,18 @@ import { startMockUpstream } from '../test/mock-upstream/server.mjs';
 
 const HOST = '127.0.0.1';
 const DEV_KEY = 'dev-key-local';
+/** Signs browser tokens in offline mode only; printed so `npm run token` can mint with it. */
+const DEV_TOKEN_SECRET = 'dev-token-secret-for-local-use-only-0123456789';
+/** Settings that may be passed from the shell, e.g. `ALLOW_ANONYMOUS=true npm run dev`. */
+const PASSED_THROUGH = [
+  'ALLOW_ANONYMOUS',
+  'REQUESTS_PER_MINUTE',
+  'TOKENS_PER_DAY',
+  'ALLOWED_MODELS',
+  'CACHE_TTL',
+  'CACHE_SCOPE',
+  'STREAM_RELAY',
+];
 const WORD_DELAY_MS = 40;
 /** The placeholder in .dev.vars.example: a copied, unedited file still means "no key". */
 const PLACEHOLDER_KEY = 'sk-your-provider-key';
@@ -81,12 +93,17 @@ if (offline) {
   vars.push(`OPENAI_BASE_URL:${mock.url}`, `PROXY_KEYS:${DEV_KEY}`);
   // Lets examples/browser.html work from a file or any local server. Only with the mock: a
   // well-known key plus `*` in front of a real provider key would let any web page spend it.
-  vars.push('ALLOWED_ORIGINS:*');
+  vars.push('ALLOWED_ORIGINS:*', `TOKEN_SECRET:${DEV_TOKEN_SECRET}`);
   if (providerKey === PLACEHOLDER_KEY) {
     console.warn('dev: .dev.vars still has the example OPENAI_API_KEY; using the mock upstream.');
   }
 } else if (!ownClientKeys) {
   vars.push(`PROXY_KEYS:${DEV_KEY}`);
+}
+
+for (const name of PASSED_THROUGH) {
+  const value = process.env[name];
+  if (value !== undefined && value !== '') vars.push(`${name}:${value}`);
 }
 
 const wranglerBin = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
@@ -144,9 +161,14 @@ if (await waitUntilReady(origin, () => exitCode !== null)) {
     'Stream a chat completion:',
     `  curl -N ${origin}/v1/chat/completions -H "authorization: Bearer ${key}" -H 'content-type: application/json' -d '${body}'`,
     '',
-    offline
-      ? 'Put OPENAI_API_KEY=... in .dev.vars to use the real upstream. Ctrl-C stops everything.'
-      : 'Ctrl-C stops everything.',
+    ...(offline
+      ? [
+          'Mint a short-lived browser token (use it in place of the client key):',
+          `  TOKEN_SECRET=${DEV_TOKEN_SECRET} npm run token -- --sub alice --ttl 15m`,
+          '',
+          'Put OPENAI_API_KEY=... in .dev.vars to use the real upstream. Ctrl-C stops everything.',
+        ]
+      : ['Ctrl-C stops everything.']),
     '',
   ];
   console.log(lines.join('\n'));
