@@ -66,7 +66,8 @@ export async function clientResponse(
   const status = upstream.status;
   const contentType = upstream.headers.get('content-type') ?? 'application/json';
   if (status < 200 || status >= 300 || !upstream.body) {
-    observer?.finished({ whole: false, status, contentType });
+    // An upstream error generated nothing: release the whole token reservation.
+    observer?.finished({ whole: false, status, contentType, usedTokens: 0 });
     if (status >= 400) return upstreamError(upstream, config);
     return new Response(upstream.body, { status, headers: clientResponseHeaders(upstream.headers) });
   }

@@ -96,6 +96,18 @@ describe('per-caller token budgets', () => {
     expect(Number(second.response.headers.get('x-ratelimit-remaining-tokens'))).toBe(100000 - used - reserve);
   });
 
+  it('releases the reservation when the upstream fails', async () => {
+    const { key, overrides } = keyed('tpd=100000');
+    const failed = await chat(key, overrides, { x_mock: { scenario: 'status', status: 500 } });
+    expect(failed.response.status).toBe(500);
+    const next = await chat(key, overrides);
+    const reserve = 100000 - Number(next.response.headers.get('x-ratelimit-remaining-tokens'));
+    const again = await chat(key, overrides);
+    const used = (JSON.parse(next.text) as { usage: { total_tokens: number } }).usage.total_tokens;
+    // Only the successful request's real usage and the current reservation are counted.
+    expect(Number(again.response.headers.get('x-ratelimit-remaining-tokens'))).toBe(100000 - used - reserve);
+  });
+
   it("refuses with x-should-retry: false once the day's budget is spent", async () => {
     const { key, overrides } = keyed('tpd=40');
     const statuses: number[] = [];
