@@ -122,7 +122,13 @@ export async function startMockUpstream(options = {}) {
       res,
       signal,
       scenario,
-      delayMs: body.model === 'echo-slow' ? SLOW_MODEL_DELAY_MS : wordDelayMs,
+      // `chunks` streams are paced by x_mock.intervalMs; everything else by the word delay.
+      delayMs:
+        scenario === 'chunks' && typeof x.intervalMs === 'number'
+          ? num(x.intervalMs, 0)
+          : body.model === 'echo-slow'
+            ? SLOW_MODEL_DELAY_MS
+            : wordDelayMs,
       sentAt: record.sentAt,
       gate: () => gates.wait(record.tag ?? '', signal),
       destroy,
