@@ -21,10 +21,25 @@ export async function buildWorker(outdir, signal) {
       detached: true,
     });
     const kill = () => {
-      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+      if (child.pid === undefined || child.exitCode !== null) return;
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // The group is already gone.
+      }
+    };
+    // Detached children miss the terminal's Ctrl-C, so pass it on before exiting.
+    /** @param {NodeJS.Signals} name */
+    const onSignal = (name) => {
+      kill();
+      process.exit(name === 'SIGINT' ? 130 : 143);
     };
     stop.addEventListener('abort', kill, { once: true });
-    child.on('close', () => stop.removeEventListener('abort', kill));
+    process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+    child.on('close', () => {
+      stop.removeEventListener('abort', kill);
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));

@@ -2,8 +2,8 @@
 // What the benchmark talks to: the mock itself ("direct"), the floor Worker, and the proxy under
 // each variant. Workers run under Miniflare directly: wrangler dev would add its own proxy hop and
 // an inspector, which are not part of production.
-import fs from 'node:fs';
 import { Miniflare } from 'miniflare';
+import { productionSettings } from './production.mjs';
 
 /** @typedef {import('../test/mock-upstream/server.d.mts').MockUpstream} MockUpstream */
 
@@ -29,18 +29,6 @@ export const CLIENT_KEY = 'bench-key';
 export const BUNDLE_PATH = 'bench/.out/index.js';
 const FLOOR_PATH = 'bench/floor-worker.js';
 
-/** The runtime settings production uses, read from wrangler.toml (only the two that matter). */
-function compatibility() {
-  const toml = fs.readFileSync('wrangler.toml', 'utf8');
-  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
-  if (!date) throw new Error('wrangler.toml has no compatibility_date');
-  const flagList = /^compatibility_flags\s*=\s*\[([^\]]*)\]/m.exec(toml)?.[1] ?? '';
-  const flags = [...flagList.matchAll(/"([^"]+)"/g)].map((match) => match[1] ?? '');
-  return { compatibilityDate: date, compatibilityFlags: flags };
-}
-
-export const COMPAT = compatibility();
-
 /** @param {TargetSpec} spec */
 export function targetName(spec) {
   return spec.kind === 'proxy' ? spec.variant.name : spec.kind;
@@ -49,14 +37,16 @@ export function targetName(spec) {
 /**
  * @param {string} scriptPath relative to the repository root (workerd refuses paths with "..")
  * @param {Record<string, string>} bindings
+ * @param {boolean} resources give it production's KV namespaces and Durable Objects
  */
-async function startWorker(scriptPath, bindings) {
+async function startWorker(scriptPath, bindings, resources) {
+  const prod = productionSettings();
   const mf = new Miniflare({
     modules: true,
     scriptPath,
-    compatibilityDate: COMPAT.compatibilityDate,
-    compatibilityFlags: COMPAT.compatibilityFlags,
-    kvNamespaces: ['CACHE'],
+    compatibilityDate: prod.compatibilityDate,
+    compatibilityFlags: prod.compatibilityFlags,
+    ...(resources ? { kvNamespaces: prod.kvNamespaces, durableObjects: prod.durableObjects } : {}),
     bindings,
     host: '127.0.0.1',
     port: 0,
@@ -82,13 +72,18 @@ export async function startTarget(spec, mock) {
   }
   const worker =
     spec.kind === 'floor'
-      ? await startWorker(FLOOR_PATH, { UP: new URL(mock.url).origin, KEY: UPSTREAM_KEY })
-      : await startWorker(BUNDLE_PATH, {
-          OPENAI_BASE_URL: mock.url,
-          OPENAI_API_KEY: UPSTREAM_KEY,
-          PROXY_KEYS: CLIENT_KEY,
-          STREAM_IDLE_TIMEOUT_MS: '120000',
-          ...spec.variant.bindings,
-        });
-  return { name, base: worker.base, authorization: `Bearer ${CLIENT_KEY}`, runsWorker: true, ...worker };
+      ? await startWorker(FLOOR_PATH, { UP: new URL(mock.url).origin, KEY: UPSTREAM_KEY }, false)
+      : await startWorker(
+          BUNDLE_PATH,
+          {
+            ...productionSettings().vars,
+            OPENAI_BASE_URL: mock.url,
+            OPENAI_API_KEY: UPSTREAM_KEY,
+            PROXY_KEYS: CLIENT_KEY,
+            STREAM_IDLE_TIMEOUT_MS: '120000',
+            ...spec.variant.bindings,
+          },
+          true,
+        );
+  return { name, authorization: `Bearer ${CLIENT_KEY}`, runsWorker: true, ...worker };
 }
