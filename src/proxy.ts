@@ -5,12 +5,13 @@ import { checkModel, checkOutputCap, modelAllowLists } from './access/policy';
 import { authenticate, type Caller, type Credentials } from './auth';
 import { readJsonBody, type JsonBody } from './body';
 import { isCompleteEventStream } from './cache/complete';
-import { isStreamed, openCacheSession, type CacheSession } from './cache/session';
+import { openCacheSession, type CacheSession } from './cache/session';
 import { MAX_ENTRY_BYTES } from './cache/store';
 import { readConfig, type Config } from './config';
 import { upstreamRequestHeaders } from './headers';
 import { admitRequest, type Ticket } from './quota/admission';
 import type { QuotaCounter } from './quota/counter';
+import { needsUsageChunk, withUsageRequested } from './quota/stream-usage';
 import { reservation } from './quota/usage';
 import { clientResponse, type Observer } from './respond';
 import { upstreamPath, type ProxyRoute } from './routes';
@@ -79,7 +80,11 @@ interface Forward {
 
 async function forward(call: Forward): Promise<Response> {
   const { config, body, cache, ticket, ctx } = call;
-  const stripUsage = needsUsageChunk(call);
+  const stripUsage = needsUsageChunk(
+    call.route.name,
+    call.body,
+    call.ticket !== undefined && call.caller.limits.tpd > 0,
+  );
   const observer = observe(call, stripUsage);
   let upstream: Response;
   try {
@@ -96,31 +101,6 @@ async function forward(call: Forward): Promise<Response> {
     throw error;
   }
   return clientResponse(upstream, config, observer);
-}
-
-/**
- * Token budgets need real usage, which a chat or completions stream reports only when asked.
- * The proxy asks on the client's behalf and removes the extra chunk, so the client sees exactly
- * what it requested.
- */
-function needsUsageChunk({ route, body, ticket, caller }: Forward): boolean {
-  const generation = route.name === 'chat.completions' || route.name === 'completions';
-  const options = body.json['stream_options'];
-  const asked =
-    typeof options === 'object' &&
-    options !== null &&
-    'include_usage' in options &&
-    options.include_usage === true;
-  return generation && isStreamed(body) && ticket !== undefined && caller.limits.tpd > 0 && !asked;
-}
-
-function withUsageRequested(body: JsonBody): Uint8Array {
-  const options = body.json['stream_options'];
-  const merged = {
-    ...body.json,
-    stream_options: { ...(typeof options === 'object' ? options : {}), include_usage: true },
-  };
-  return new TextEncoder().encode(JSON.stringify(merged));
 }
 
 function observe(call: Forward, stripUsage: boolean): Observer | undefined {
