@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
 import { buildWorker, bundleSize } from './build.mjs';
-import { measureNonStream, measureStreams } from './measure.mjs';
+import { measureCache, measureNonStream, measureStreams } from './measure.mjs';
 import { renderReport } from './report.mjs';
 import { productionSettings } from './production.mjs';
 import { BUNDLE_PATH, UPSTREAM_KEY, startTarget, targetName } from './targets.mjs';
@@ -20,8 +20,11 @@ import { BUNDLE_PATH, UPSTREAM_KEY, startTarget, targetName } from './targets.mj
 /** @typedef {import('./measure.mjs').Limits} Limits */
 /** @typedef {import('./measure.mjs').StreamPlan} StreamPlan */
 /** @typedef {import('./measure.mjs').StreamResult} StreamResult */
+/** @typedef {import('./measure.mjs').CachePlan} CachePlan */
 /** @typedef {import('../test/mock-upstream/server.d.mts').MockUpstream} MockUpstream */
 
+/** A token budget and a request limit the benchmark cannot reach; no cache. */
+const TOKENS = { CACHE_TTL: '0', REQUESTS_PER_MINUTE: '1000000', TOKENS_PER_DAY: '1000000000' };
 /**
  * Proxy configurations to compare, each a column, on top of wrangler.toml's [vars] and the mock's
  * address and keys. REQUESTS_PER_MINUTE is production's 60 unless set: a benchmark would hit it.
@@ -32,21 +35,43 @@ const VARIANTS = [
   { name: 'proxy', bindings: { CACHE_TTL: '0', REQUESTS_PER_MINUTE: '0' } },
   // Production's cache (every request distinct, so each is a miss that gets stored in KV).
   { name: 'proxy+cache', bindings: { REQUESTS_PER_MINUTE: '0' } },
-  // A quota Durable Object admitting every request, with a limit the benchmark cannot reach.
+  // A quota Durable Object admitting every request, with a limit the benchmark cannot reach. Its
+  // streams take exactly proxy's relay path, so for streams it is also an A/A control.
   { name: 'proxy+quota', bindings: { CACHE_TTL: '0', REQUESTS_PER_MINUTE: '1000000' } },
+  // Token accounting: admission reserves, settlement corrects. Its clients do not set
+  // stream_options.include_usage, so the proxy asks for usage and strips it (JavaScript relay).
+  { name: 'proxy+tokens', bindings: TOKENS },
+  // The same Worker, with clients that ask for usage themselves: streams stay on the native relay.
+  {
+    name: 'proxy+tokens/asked',
+    bindings: TOKENS,
+    streamFields: { stream_options: { include_usage: true } },
+    streamsOnly: true,
+  },
+  // The JavaScript relay that ends broken streams with an error event; non-streams are proxy's.
+  {
+    name: 'proxy+checked',
+    bindings: { CACHE_TTL: '0', REQUESTS_PER_MINUTE: '0', STREAM_RELAY: 'checked' },
+    streamsOnly: true,
+  },
 ];
+/** The variant the cache hit/miss phase runs against. */
+const CACHE_VARIANT = 'proxy+cache';
 
 const NON_STREAM = { sequential: 200, concurrent: 1000, concurrency: 32 };
 /** @type {Record<'paced' | 'cpu' | 'bulk' | 'fanout', StreamPlan>} */
 const STREAM_PLANS = {
   // Latency: one stream at a time, so each chunk's delay is the pipeline's, not a queue's.
-  paced: { streams: 10, concurrency: 1, count: 50, size: 10, intervalMs: 20 },
+  paced: { streams: 10, concurrency: 1, count: 40, size: 10, intervalMs: 20 },
   // CPU: 30 streams of 1,000 chunks, each chunk its own read (paced), enough ticks to be meaningful.
   cpu: { streams: 30, concurrency: 30, count: 1000, size: 10, intervalMs: 5 },
   // Throughput: back-to-back chunks, one stream at a time.
-  bulk: { streams: 30, concurrency: 1, count: 1000, size: 100, intervalMs: 0 },
+  bulk: { streams: 60, concurrency: 1, count: 1000, size: 100, intervalMs: 0 },
   fanout: { streams: 256, concurrency: 256, count: 100, size: 10, intervalMs: 20 },
 };
+/** 20 bodies, each a miss the mock delays by 300 ms, then 5 hits each; streams of 50 chunks. */
+/** @type {CachePlan} */
+const CACHE_PLAN = { bodies: 20, hitsPerBody: 5, delayMs: 300, count: 50, size: 10 };
 
 /** The whole run must end well inside 4 minutes; each phase gets a slice, enforced by deadlines. */
 const RUN_LIMIT_MS = 225_000;
@@ -56,17 +81,17 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = 'bench/.out';
 
 /**
- * Runs one phase: a mock paced at `intervalMs`, then each target in turn, each started and stopped
- * around its measurement so no two Workers compete for the CPU.
+ * Runs one phase: a fresh mock, then each target in turn, each started and stopped around its
+ * measurement so no two Workers compete for the CPU.
  * @template R
- * @param {string} title @param {number} intervalMs @param {TargetSpec[]} specs @param {AbortSignal} signal
+ * @param {string} title @param {TargetSpec[]} specs @param {AbortSignal} signal
  * @param {(target: Target, mock: MockUpstream, limits: Limits) => Promise<R>} measure
  * @returns {Promise<Map<string, R>>}
  */
-async function phase(title, intervalMs, specs, signal, measure) {
+async function phase(title, specs, signal, measure) {
   const started = performance.now();
-  // The mock paces `chunks` streams by its `wordDelayMs` start option; it does not read x_mock.intervalMs.
-  const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY, wordDelayMs: intervalMs });
+  // `chunks` streams are paced by each request's x_mock.intervalMs, so one mock serves any plan.
+  const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
   /** @type {Map<string, R>} */
   const results = new Map();
   try {
@@ -123,16 +148,22 @@ async function runAll(signal) {
   console.error(`measuring ${all.map(targetName).join(', ')}…`);
   // Node's JIT warms up on the first load it sees: spend that on an untimed run, so the first
   // measured target (direct) is not penalised for going first.
-  const prelude = await phase('node warm-up', 0, [{ kind: 'direct' }], signal, (target, _mock, limits) =>
+  const prelude = await phase('node warm-up', [{ kind: 'direct' }], signal, (target, _mock, limits) =>
     measureNonStream(target, limits, { sequential: 0, concurrent: 2000, concurrency: 32 }, 'prelude'),
   );
-  const nonStream = await phase('non-stream', 0, all, signal, (target, _mock, limits) =>
+  const nonStreamSpecs = all.filter((spec) => spec.kind !== 'proxy' || !spec.variant.streamsOnly);
+  const nonStream = await phase('non-stream', nonStreamSpecs, signal, (target, _mock, limits) =>
     measureNonStream(target, limits, NON_STREAM, `non-stream-${target.name}`),
   );
+  const cacheSpecs = all.filter((spec) => spec.kind === 'proxy' && spec.variant.name === CACHE_VARIANT);
+  const cacheRun = await phase('cache hit vs miss', cacheSpecs, signal, (target, _mock, limits) =>
+    measureCache(target, limits, CACHE_PLAN, `cache-${Date.now()}`),
+  );
+  const cache = { plan: CACHE_PLAN, target: CACHE_VARIANT, result: cacheRun.get(CACHE_VARIANT) };
   /** @param {keyof typeof STREAM_PLANS} name */
   const streams = async (name) => {
     const plan = STREAM_PLANS[name];
-    const byTarget = await phase(name, plan.intervalMs, all, signal, (target, mock, limits) =>
+    const byTarget = await phase(name, all, signal, (target, mock, limits) =>
       measureStreams(target, mock, limits, plan, `${name}-${target.name}`),
     );
     return { plan, byTarget };
@@ -144,6 +175,7 @@ async function runAll(signal) {
 
   /** @type {string[]} */
   const problems = [...(prelude.get('direct')?.problems ?? [])];
+  problems.push(...(cache.result?.problems ?? ['not measured']).map((p) => `cache: ${p}`));
   for (const [name, result] of nonStream)
     problems.push(...result.problems.map((p) => `non-stream ${name}: ${p}`));
   for (const [phaseName, { byTarget }] of Object.entries({ paced, cpu, bulk, fanout })) {
@@ -164,11 +196,22 @@ async function runAll(signal) {
     nonStreamPlan: NON_STREAM,
     nonStream,
     streams: { paced, cpu, bulk, fanout },
+    cache,
     notes: [
       `direct = the client calling the mock; floor = bench/floor-worker.js (fetch upstream, return its body untouched); ` +
         `proxy columns = the built bundle with wrangler.toml's [vars], KV and Durable Objects, the mock as upstream, and: ` +
-        VARIANTS.map((v) => `${v.name} ${JSON.stringify(v.bindings)}`).join('; ') +
-        '. Every request body is distinct, so the cache never answers.',
+        VARIANTS.map(
+          (v) =>
+            `${v.name} ${JSON.stringify(v.bindings)}` +
+            (v.streamFields ? ` with streamed bodies adding ${JSON.stringify(v.streamFields)}` : '') +
+            (v.streamsOnly ? ' (streams only)' : ''),
+        ).join('; ') +
+        '. Outside the cache table every request body is distinct, so the cache never answers.',
+      `The cache table runs ${CACHE_VARIANT} (production's cache settings; REQUESTS_PER_MINUTE=0 because production's 60 ` +
+        `would refuse the benchmark) one request at a time: ${CACHE_PLAN.bodies} distinct bodies per kind, each a miss ` +
+        `the mock answers after x_mock.delayMs=${CACHE_PLAN.delayMs}, then repeated until ${CACHE_PLAN.hitsPerBody} ` +
+        `responses say x-cache: HIT (repeats that did not, while the miss's KV write landed, are not counted). ` +
+        `Streams are ${CACHE_PLAN.count} chunks sent back to back; every hit's bytes are compared with its miss's.`,
       'Each target is warmed up (300 requests, or 3 short streams) before it is measured. Latency here rises when a ' +
         'request follows idleness (CPU wake-up, seen even direct), and each paced stream starts after a mostly idle ' +
         'one, so first-chunk figures exceed the sequential non-stream latency.',
@@ -177,7 +220,7 @@ async function runAll(signal) {
       'Worker CPU = utime+stime of the workerd process over the measured requests, divided by their count. ' +
         "/proc counts in 10 ms ticks (shown per cell). workerd also runs Miniflare's internal entry worker, " +
         "which forwards every request the same way for floor and proxy, so the proxy ÷ floor ratio understates the relative cost of the proxy's own code.",
-      `Mock pacing is set by startMockUpstream({ wordDelayMs }) (x_mock.intervalMs is sent too); median gap between its writes, asked → observed: ${gaps}.`,
+      `Mock pacing is x_mock.intervalMs; median gap between its writes, asked → observed: ${gaps}.`,
       `Run took ${elapsed} s on ${os.cpus().length} CPUs, Node ${process.version}.` +
         (problems.length
           ? ` Problems (${problems.length}): ${problems.slice(0, 5).join(' | ')}`
@@ -193,7 +236,9 @@ async function runAll(signal) {
 try {
   const ok = await main();
   if (!ok) {
-    console.error('benchmark FAILED: some requests or streams did not complete (see Problems above)');
+    console.error(
+      'benchmark FAILED: requests or streams failed, or a check (usage chunk, cached bytes) did not pass (see Problems above)',
+    );
     process.exitCode = 1;
   }
 } catch (error) {

@@ -3,6 +3,7 @@
 // at the client. Events can be split across reads, so a partial tail is kept for the next read.
 
 const SEQ = '"seq":';
+const USAGE = '"usage":{';
 
 export class SeqClock {
   /** Arrival time (performance.now()) of the event carrying each seq, indexed by seq. */
@@ -10,6 +11,8 @@ export class SeqClock {
   arrivals = [];
   /** Whether `data: [DONE]` arrived, i.e. the stream ended the way OpenAI ends one. */
   done = false;
+  /** Whether an event carried a usage object (not `"usage":null`): the usage-only chunk. */
+  usage = false;
   #pending = '';
 
   /**
@@ -36,6 +39,8 @@ export class SeqClock {
       if (Number.isInteger(seq) && this.arrivals[seq] === undefined) this.arrivals[seq] = at;
     } else if (event === 'data: [DONE]') {
       this.done = true;
+    } else if (event.includes(USAGE)) {
+      this.usage = true;
     }
   }
 }

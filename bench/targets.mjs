@@ -10,7 +10,14 @@ import { productionSettings } from './production.mjs';
 /**
  * A named set of extra bindings for the proxy. Each variant gets its own column and its own
  * Miniflare instance, so settings such as CACHE_TTL or quotas can be compared side by side.
- * @typedef {{ name: string, bindings: Readonly<Record<string, string>> }} Variant
+ * `streamFields` are added to every streamed request body (a client-side difference, such as
+ * asking for `stream_options.include_usage`); `streamsOnly` variants skip the non-stream phase,
+ * where they would repeat another variant exactly.
+ * @typedef {object} Variant
+ * @property {string} name
+ * @property {Readonly<Record<string, string>>} bindings
+ * @property {Readonly<Record<string, unknown>>} [streamFields]
+ * @property {boolean} [streamsOnly]
  */
 
 /** @typedef {{ kind: 'direct' } | { kind: 'floor' } | { kind: 'proxy', variant: Variant }} TargetSpec */
@@ -21,6 +28,7 @@ import { productionSettings } from './production.mjs';
  * @property {URL} base OpenAI base URL, ending in `/v1/`
  * @property {string} authorization what the client sends
  * @property {boolean} runsWorker whether workerd CPU is meaningful for it
+ * @property {Readonly<Record<string, unknown>>} streamFields extra fields for streamed request bodies
  * @property {() => Promise<void>} stop
  */
 
@@ -68,7 +76,14 @@ export async function startTarget(spec, mock) {
   const name = targetName(spec);
   if (spec.kind === 'direct') {
     const base = new URL(`${mock.url}/`);
-    return { name, base, authorization: `Bearer ${UPSTREAM_KEY}`, runsWorker: false, stop: async () => {} };
+    return {
+      name,
+      base,
+      authorization: `Bearer ${UPSTREAM_KEY}`,
+      runsWorker: false,
+      streamFields: {},
+      stop: async () => {},
+    };
   }
   const worker =
     spec.kind === 'floor'
@@ -85,5 +100,6 @@ export async function startTarget(spec, mock) {
           },
           true,
         );
-  return { name, authorization: `Bearer ${CLIENT_KEY}`, runsWorker: true, ...worker };
+  const streamFields = spec.kind === 'proxy' ? (spec.variant.streamFields ?? {}) : {};
+  return { name, authorization: `Bearer ${CLIENT_KEY}`, runsWorker: true, streamFields, ...worker };
 }
