@@ -1,9 +1,10 @@
 // The JavaScript relay: every chunk passes through a read loop, so the proxy can end a broken or
 // silent stream with an error event and remove a usage chunk it requested. It costs JavaScript
 // time on every chunk, which the native relay avoids; see the README's "Streaming" section.
-import { UsageFilter, concat } from './sse-events';
+import { Collector } from './collector';
+import { UsageFilter } from './sse-events';
 import { streamErrorEvent } from './stream-error';
-import { readOrTimeout, type WatchOutcome } from './watchdog';
+import type { WatchOutcome } from './watchdog';
 
 export interface CheckedRelayOptions {
   readonly idleTimeoutMs: number;
@@ -23,36 +24,58 @@ export function relayChecked(
   return { body: readable, outcome: pump(upstream.getReader(), writable.getWriter(), options) };
 }
 
+/**
+ * One timer per stream rather than one per chunk: it cancels the upstream once nothing has
+ * arrived for the idle timeout, which ends the pending read.
+ */
+function idleGuard(reader: ReadableStreamDefaultReader<Uint8Array>, idleTimeoutMs: number) {
+  const guard = { idle: false, lastRead: Date.now(), stop: () => undefined as void };
+  if (idleTimeoutMs <= 0) return guard;
+  const timer = setInterval(() => {
+    if (Date.now() - guard.lastRead < idleTimeoutMs) return;
+    guard.idle = true;
+    void reader.cancel().catch(() => undefined);
+  }, idleTimeoutMs / 4);
+  guard.stop = () => clearInterval(timer);
+  return guard;
+}
+
 async function pump(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   writer: WritableStreamDefaultWriter<Uint8Array>,
   options: CheckedRelayOptions,
 ): Promise<CheckedOutcome> {
   const filter = new UsageFilter(options.stripUsage);
-  let sent: Uint8Array | undefined = options.keepBytes > 0 ? new Uint8Array(0) : undefined;
-  for (;;) {
-    const next = await readOrTimeout(reader, options.idleTimeoutMs).catch(() => 'broken' as const);
-    if (next === 'idle' || next === 'broken') {
-      void reader.cancel().catch(() => undefined);
-      await writer.write(streamErrorEvent(next)).catch(() => undefined);
-      await writer.close().catch(() => undefined);
-      return next === 'idle' ? { kind: 'idle' } : { kind: 'failed' };
-    }
-    for (const piece of next.done ? filter.flush() : filter.push(next.value)) {
-      if (
-        !(await writer.write(piece).then(
-          () => true,
-          () => false,
-        ))
-      ) {
-        void reader.cancel().catch(() => undefined); // The client went away.
-        return { kind: 'failed' };
+  const kept = new Collector(options.keepBytes);
+  const guard = idleGuard(reader, options.idleTimeoutMs);
+  let clientGone = false;
+  try {
+    for (;;) {
+      const next = await reader.read().catch(() => undefined);
+      guard.lastRead = Date.now();
+      if (next === undefined || guard.idle) return await endBroken(writer, guard.idle ? 'idle' : 'broken');
+      for (const piece of next.done ? filter.flush() : filter.push(next.value)) {
+        // Wait only for room in the stream, not for the client to read each chunk.
+        await writer.ready;
+        writer.write(piece).catch(() => (clientGone = true));
+        kept.add(piece);
       }
-      if (sent) sent = sent.length + piece.length > options.keepBytes ? undefined : concat(sent, piece);
+      if (clientGone) throw new Error('client gone');
+      if (next.done) {
+        await writer.close();
+        return { kind: 'complete', bytes: kept.bytes(), usage: filter.usage };
+      }
     }
-    if (next.done) {
-      await writer.close().catch(() => undefined);
-      return { kind: 'complete', bytes: sent, usage: filter.usage };
-    }
+  } catch {
+    void reader.cancel().catch(() => undefined); // The client went away: stop the upstream.
+    return { kind: 'failed' };
+  } finally {
+    guard.stop();
   }
+}
+
+async function endBroken(writer: WritableStreamDefaultWriter<Uint8Array>, cause: 'idle' | 'broken') {
+  await writer.write(streamErrorEvent(cause)).catch(() => undefined);
+  await writer.close().catch(() => undefined);
+  return cause === 'idle' ? ({ kind: 'idle' } as const) : ({ kind: 'failed' } as const);
 }

@@ -25,7 +25,8 @@ export function completeEvents(bytes: Uint8Array): { events: Uint8Array[]; rest:
 /** The usage of a chat/completions usage-only chunk (`"choices": []`), or `undefined`. */
 export function usageOnlyChunk(event: Uint8Array): unknown {
   const text = decoder.decode(event);
-  if (!text.includes('"usage"') || !/^data:/m.test(text)) return undefined;
+  // Once usage is requested every chunk says `"usage":null`; only parse the one with no choices.
+  if (!text.includes('"choices":[]') || !text.includes('"usage"')) return undefined;
   try {
     const data = JSON.parse(text.replace(/^data:\s?/m, '').trim()) as { choices?: unknown; usage?: unknown };
     const empty = Array.isArray(data.choices) && data.choices.length === 0;

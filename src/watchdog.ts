@@ -1,5 +1,6 @@
 // Watches a copy of a relayed stream, reading it rarely so that chunks cost no JavaScript:
 // it ends silent upstreams and collects the bytes of completed streams for the cache.
+import { Collector } from './collector';
 
 /** Largest read; a quiet period's worth of SSE is far smaller, so one read usually drains it. */
 const READ_BYTES = 64 * 1024;
@@ -73,31 +74,6 @@ function sleep(ms: number, state: { wake: () => void }): Promise<void> {
     state.wake = resolve;
     setTimeout(resolve, ms);
   });
-}
-
-/** Keeps chunks up to a byte limit; past it, keeps nothing (an entry too large to store). */
-class Collector {
-  private chunks: Uint8Array[] = [];
-  private size = 0;
-  constructor(private readonly limit: number) {}
-
-  add(chunk: Uint8Array): void {
-    if (this.size > this.limit) return;
-    this.size += chunk.byteLength;
-    if (this.size > this.limit) this.chunks = [];
-    else this.chunks.push(chunk);
-  }
-
-  bytes(): Uint8Array | undefined {
-    if (this.limit === 0 || this.size > this.limit) return undefined;
-    const bytes = new Uint8Array(this.size);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return bytes;
-  }
 }
 
 function largeReader(stream: ReadableStream<Uint8Array>): Reader {
