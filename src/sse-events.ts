@@ -58,11 +58,22 @@ export class UsageFilter {
     if (!this.strip) return [chunk];
     const { events, rest } = completeEvents(concat(this.pending, chunk));
     this.pending = rest;
-    return events.filter((event) => {
+    // Consecutive kept events are contiguous in memory: send them as one piece, not one each.
+    const pieces: Uint8Array[] = [];
+    let run: { start: number; end: number } | undefined;
+    const whole = events[0] ? new Uint8Array(events[0].buffer, events[0].byteOffset) : undefined;
+    for (const event of events) {
       const usage = usageOnlyChunk(event);
-      if (usage !== undefined) this.usage = usage;
-      return usage === undefined;
-    });
+      const offset = whole ? event.byteOffset - whole.byteOffset : 0;
+      if (usage !== undefined) {
+        this.usage = usage;
+        if (run && whole) pieces.push(whole.subarray(run.start, run.end));
+        run = undefined;
+      } else if (run) run.end = offset + event.length;
+      else run = { start: offset, end: offset + event.length };
+    }
+    if (run && whole) pieces.push(whole.subarray(run.start, run.end));
+    return pieces.filter((piece) => piece.length > 0);
   }
 
   flush(): Uint8Array[] {

@@ -10,7 +10,7 @@ import { reservation, usageFromEventStream } from '../../src/quota/usage';
 import { admit, emptyState, settle, utcDay } from '../../src/quota/window';
 import { redactSecret } from '../../src/redact';
 import { ROUTES, upstreamPath } from '../../src/routes';
-import { completeEvents, usageOnlyChunk } from '../../src/sse-events';
+import { UsageFilter, completeEvents, usageOnlyChunk } from '../../src/sse-events';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
@@ -67,6 +67,30 @@ describe('completeEvents', () => {
     });
     expect(usageOnlyChunk(bytes('data: {"choices":[{"delta":{}}],"usage":null}\n\n'))).toBeUndefined();
     expect(usageOnlyChunk(bytes('data: [DONE]\n\n'))).toBeUndefined();
+  });
+});
+
+describe('UsageFilter', () => {
+  const finish = 'data: {"choices":[{"delta":{},"finish_reason":"stop"}],"usage":null}\r\n\r\n';
+  const usage = 'data: {"choices":[],"usage":{"total_tokens":9}}\r\n\r\n';
+  const done = 'data: [DONE]\r\n\r\n';
+  const stream = `: ok\n\n${finish}${usage}${done}`;
+
+  it.each([1, 3, 7, 50, stream.length])('removes only the usage chunk, fed %i bytes at a time', (size) => {
+    const filter = new UsageFilter(true);
+    const input = bytes(stream);
+    let output = '';
+    for (let at = 0; at < input.length; at += size) {
+      for (const piece of filter.push(input.subarray(at, at + size))) output += text(piece);
+    }
+    for (const piece of filter.flush()) output += text(piece);
+    expect(output).toBe(`: ok\n\n${finish}${done}`);
+    expect(filter.usage).toEqual({ total_tokens: 9 });
+  });
+
+  it('passes chunks through untouched when not stripping', () => {
+    const chunk = bytes(usage);
+    expect(new UsageFilter(false).push(chunk)).toEqual([chunk]);
   });
 });
 
