@@ -21,17 +21,7 @@ export function relayChecked(
   options: CheckedRelayOptions,
 ): { body: ReadableStream<Uint8Array>; outcome: Promise<CheckedOutcome> } {
   const { readable, writable } = new IdentityTransformStream();
-  return { body: readable, outcome: pump(largeReads(upstream), writable.getWriter(), options) };
-}
-
-/** Reads whatever has arrived, up to 64 KiB at once: a burst of chunks costs one iteration. */
-function largeReads(stream: ReadableStream<Uint8Array>): Reader {
-  try {
-    const byob = stream.getReader({ mode: 'byob' });
-    return { read: () => byob.readAtLeast(1, new Uint8Array(64 * 1024)), cancel: () => byob.cancel() };
-  } catch {
-    return stream.getReader();
-  }
+  return { body: readable, outcome: pump(upstream.getReader(), writable.getWriter(), options) };
 }
 
 type Reader = { read(): Promise<ReadableStreamReadResult<Uint8Array>>; cancel(): Promise<void> };
