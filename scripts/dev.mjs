@@ -79,7 +79,8 @@ async function waitUntilReady(origin, gone) {
 
 const devVars = readDevVars('.dev.vars');
 const providerKey = devVars.get('OPENAI_API_KEY') ?? '';
-const offline = providerKey === '' || providerKey === PLACEHOLDER_KEY;
+// OFFLINE=1 forces the mock upstream even when .dev.vars has a real key.
+const offline = process.env['OFFLINE'] === '1' || providerKey === '' || providerKey === PLACEHOLDER_KEY;
 const ownClientKeys = !offline && (devVars.get('PROXY_KEYS') ?? '').trim() !== '';
 const port = await freePort(Number(process.env['PORT'] || 8787));
 const origin = `http://${HOST}:${port}`;
