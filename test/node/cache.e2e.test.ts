@@ -2,6 +2,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startProxy, type RunningProxy } from './start-proxy';
+import { until } from './wait';
 
 let proxy: RunningProxy;
 let client: OpenAI;
@@ -15,15 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => proxy?.stop());
 
-async function eventually(check: () => Promise<boolean>, ms = 3000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
-}
-
 describe('cache through the openai SDK', () => {
   it('returns the same completion for a repeated create, with one upstream call', async () => {
     const tag = `sdk-cache-${Date.now()}`;
@@ -32,12 +24,11 @@ describe('cache through the openai SDK', () => {
     expect(miss.response.headers.get('x-cache')).toBe('MISS');
     // The write happens after the response (waitUntil); KV is eventually consistent by design.
     let hit: unknown;
-    const stored = await eventually(async () => {
+    await until(async () => {
       const again = await client.chat.completions.create(request).withResponse();
       hit = again.data;
       return again.response.headers.get('x-cache') === 'HIT';
-    });
-    expect(stored).toBe(true);
+    }, 3000);
     expect(hit).toEqual(miss.data);
     expect(callsTagged(tag)).toBe(1);
   });
@@ -55,7 +46,7 @@ describe('cache through the openai SDK', () => {
     const original = await read();
     expect(original).toEqual({ text: 'You said: stream and remember', cache: 'MISS' });
     let replay = original;
-    expect(await eventually(async () => (replay = await read()).cache === 'HIT')).toBe(true);
+    await until(async () => (replay = await read()).cache === 'HIT', 3000);
     expect(replay.text).toBe(original.text);
     expect(callsTagged(tag)).toBe(1);
   });

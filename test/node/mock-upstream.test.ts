@@ -8,6 +8,7 @@ import {
   type MockUpstream,
   type RecordedRequest,
 } from '../mock-upstream/server.mjs';
+import { until } from './wait';
 
 /** Extra body fields the SDK's param types don't know; spread as `{}` so TS accepts them. */
 const xMock = (x: Record<string, unknown>): {} => ({ x_mock: x });
@@ -26,14 +27,6 @@ afterAll(() => mock.close());
 beforeEach(async () => {
   await control('/requests', 'DELETE');
 });
-
-async function until(cond: () => boolean, ms = 2000) {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('models', () => {
   it('lists and retrieves', async () => {

@@ -2,6 +2,7 @@
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, UPSTREAM_KEY, startProxy, type RunningProxy } from './start-proxy';
+import { until } from './wait';
 
 let proxy: RunningProxy;
 let client: OpenAI;
@@ -13,14 +14,6 @@ beforeAll(async () => {
   client = new OpenAI({ baseURL: proxy.baseURL, apiKey: CLIENT_KEY, maxRetries: 0 });
 });
 afterAll(() => proxy?.stop());
-
-async function until(condition: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('openai SDK through the proxy', () => {
   it('creates a chat completion', async () => {

@@ -3,6 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers';
 import { inject } from 'vitest';
 import worker from '../../src/index';
+import type { RecordedRequest } from '../mock-upstream/server.mjs';
 
 export const upstreamUrl = inject('upstreamUrl');
 export const upstreamKey = inject('upstreamKey');
@@ -38,15 +39,7 @@ export function post(
   );
 }
 
-export interface Recorded {
-  method: string;
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  tag: string | null;
-  aborted: boolean;
-  finished: boolean;
-}
+export type Recorded = RecordedRequest;
 
 /** What the mock upstream received for a tag (the request body's `user` or `x_mock.tag`). */
 export async function received(tag: string): Promise<Recorded[]> {
