@@ -38,7 +38,7 @@ function errorTypeFor(status: number): ErrorType {
   return status >= 500 ? 'server_error' : 'invalid_request_error';
 }
 
-export function errorBody(error: ProxyError): ErrorBody {
+function errorBody(error: ProxyError): ErrorBody {
   return {
     error: {
       message: error.message,
@@ -50,7 +50,7 @@ export function errorBody(error: ProxyError): ErrorBody {
 }
 
 /** Converts anything thrown into a ProxyError; unknown errors become a 500 that reveals nothing. */
-export function toProxyError(thrown: unknown): ProxyError {
+function toProxyError(thrown: unknown): ProxyError {
   if (thrown instanceof ProxyError) return thrown;
   // Configuration messages name the variable and never carry a secret value.
   if (thrown instanceof ConfigError) {

@@ -30,7 +30,7 @@ export function upstreamRequestHeaders(client: Headers, apiKey: string | undefin
   return headers;
 }
 
-export function isForwardedResponseHeader(name: string): boolean {
+function isForwardedResponseHeader(name: string): boolean {
   const lower = name.toLowerCase();
   return RESPONSE_HEADERS.has(lower) || RESPONSE_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }

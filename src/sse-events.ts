@@ -36,7 +36,7 @@ export function usageOnlyChunk(event: Uint8Array): unknown {
   }
 }
 
-export function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b;
   const joined = new Uint8Array(a.length + b.length);
   joined.set(a);

@@ -10,11 +10,3 @@ export function modelAllowed(model: string, patterns: readonly string[]): boolea
     pattern.endsWith('*') ? model.startsWith(pattern.slice(0, -1)) : model === pattern,
   );
 }
-
-/** Splits a comma-separated list, trimming entries and dropping empty ones. */
-export function parseModelList(value: string): string[] {
-  return value
-    .split(',')
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '');
-}

@@ -1,7 +1,8 @@
 // Client tokens (HS256 JWTs) and model allow-lists, checked as pure functions inside workerd.
 import { describe, expect, it } from 'vitest';
 import { looksLikeJwt, mintClientToken, verifyClientToken } from '../../src/access/client-token';
-import { modelAllowed, parseModelList } from '../../src/access/models';
+import { modelAllowed } from '../../src/access/models';
+import { parseConfig } from '../../src/config';
 import { ProxyError } from '../../src/errors';
 
 const SECRET = 'test-token-secret-0123456789abcdef';
@@ -207,14 +208,13 @@ describe('modelAllowed', () => {
   });
 });
 
-describe('parseModelList', () => {
+describe('ALLOWED_MODELS parsing', () => {
   it.each([
     ['gpt-4o-mini', ['gpt-4o-mini']],
     [' gpt-4o , text-embedding-* ', ['gpt-4o', 'text-embedding-*']],
     ['a,,b,', ['a', 'b']],
-    ['', []],
     [' , ', []],
   ])('%j → %j', (value, expected) => {
-    expect(parseModelList(value)).toEqual(expected);
+    expect(parseConfig({ ALLOWED_MODELS: value }).allowedModels).toEqual(expected);
   });
 });
