@@ -108,8 +108,8 @@ function streamResponse(body: ReadableStream<Uint8Array>, context: StreamContext
     const report = (outcome: (WatchOutcome & { usage?: unknown }) | undefined) => {
       const bytes = outcome?.kind === 'complete' ? outcome.bytes : undefined;
       const whole = bytes !== undefined && observer.isComplete(bytes);
-      const usedTokens =
-        outcome && 'usage' in outcome ? totalTokens(outcome.usage) : bytes && usageFromEventStream(bytes);
+      // A stripped usage chunk is reported by the relay; otherwise it is in the stream itself.
+      const usedTokens = totalTokens(outcome?.usage) ?? (bytes && usageFromEventStream(bytes));
       observer.finished({
         whole,
         status: init.status,

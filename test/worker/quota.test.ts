@@ -196,3 +196,19 @@ describe('model allow-lists', () => {
     expect(refused.response.status).toBe(403);
   });
 });
+
+describe('token settlement with STREAM_RELAY=checked', () => {
+  it('settles from the usage chunk the client asked for', async () => {
+    const { key, overrides } = keyed('tpd=100000');
+    const checked: Overrides = { ...overrides, STREAM_RELAY: 'checked' };
+    const body = { stream: true, stream_options: { include_usage: true }, max_tokens: 50 };
+    const first = await chat(key, checked, body);
+    expect(first.text).toContain('"choices":[]');
+    const reserve = 100000 - Number(first.response.headers.get('x-ratelimit-remaining-tokens'));
+    const second = await chat(key, checked, body);
+    // Without settlement the second admission would see two full reservations.
+    expect(Number(second.response.headers.get('x-ratelimit-remaining-tokens'))).toBeGreaterThan(
+      100000 - 2 * reserve,
+    );
+  });
+});
