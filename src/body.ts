@@ -37,6 +37,10 @@ async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
   return bytes;
 }
 
+export function isStreamed(body: JsonBody): boolean {
+  return body.json['stream'] === true;
+}
+
 export async function readJsonBody(request: Request, limit: number): Promise<JsonBody> {
   const bytes = await readBytes(request, limit);
   if (bytes.byteLength === 0) {

@@ -33,6 +33,12 @@ export class ProxyError extends Error {
   }
 }
 
+/** The 404 for any path outside the route allow-list, worded as OpenAI words it. */
+export function unknownUrl(request: Request): ProxyError {
+  const path = new URL(request.url).pathname;
+  return new ProxyError(404, 'unknown_url', `Invalid URL (${request.method} ${path}).`);
+}
+
 /** OpenAI reports authentication failures as `invalid_request_error`; the SDKs key off status. */
 function errorTypeFor(status: number): ErrorType {
   return status >= 500 ? 'server_error' : 'invalid_request_error';

@@ -2,7 +2,7 @@
 import { Router, type IRequest } from 'itty-router';
 import { readConfig } from './config';
 import { preflightResponse, withCors } from './cors';
-import { ProxyError, errorResponse } from './errors';
+import { ProxyError, errorResponse, unknownUrl } from './errors';
 import { playgroundHandler } from './playground/handler';
 import { modelsHandler } from './models';
 import { proxyHandler } from './proxy';
@@ -11,8 +11,7 @@ import { ROUTES } from './routes';
 type Args = [Env, ExecutionContext];
 
 function notFound(request: IRequest): never {
-  const path = new URL(request.url).pathname;
-  throw new ProxyError(404, 'unknown_url', `Invalid URL (${request.method} ${path}).`);
+  throw unknownUrl(request);
 }
 
 /** Preflights are answered here, before auth: browsers never send credentials with them. */

@@ -3,7 +3,7 @@ import type { IRequest } from 'itty-router';
 import { mayUseModel, modelAllowLists } from './access/policy';
 import { authenticate } from './auth';
 import { readConfig } from './config';
-import { ProxyError } from './errors';
+import { ProxyError, unknownUrl } from './errors';
 import { upstreamRequestHeaders } from './headers';
 import { credentialsOf } from './proxy';
 import { clientResponse } from './respond';
@@ -48,13 +48,7 @@ export function modelsHandler(route: ProxyRoute) {
     const config = readConfig(env);
     const caller = await authenticate(credentialsOf(request), config);
     const path = upstreamPath(route, request.params);
-    if (path === undefined) {
-      throw new ProxyError(
-        404,
-        'unknown_url',
-        `Invalid URL (${request.method} ${new URL(request.url).pathname}).`,
-      );
-    }
+    if (path === undefined) throw unknownUrl(request);
     const lists = modelAllowLists(caller, config);
     const id = request.params['id'];
     if (id !== undefined && !mayUseModel(id, lists)) throw modelNotFound(id);

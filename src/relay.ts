@@ -21,7 +21,7 @@ export interface Relay {
  *
  * workerd's native pipe aborts its destination when the source fails, whatever `preventAbort`
  * says, so nothing can be appended after an upstream failure without moving every chunk through
- * JavaScript (measured at 5-7x the CPU and tens of ms of added delay under load). The stream
+ * JavaScript (measured at about 3x this relay's CPU, falling behind under load). The stream
  * therefore ends where the upstream broke; see the README's "Streaming" section.
  */
 export function relayEventStream(upstream: ReadableStream<Uint8Array>, options: RelayOptions): Relay {

@@ -86,7 +86,7 @@ function largeReader(stream: ReadableStream<Uint8Array>): Reader {
 }
 
 /** Resolves with the next read, or `'idle'` if nothing arrives in time (`0` waits forever). */
-export async function readOrTimeout(
+async function readOrTimeout(
   reader: Reader,
   timeoutMs: number,
 ): Promise<ReadableStreamReadResult<Uint8Array> | 'idle'> {

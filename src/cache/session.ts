@@ -1,6 +1,6 @@
 // One request's use of the response cache: find a stored or in-flight answer, or store the new one.
 import type { Caller } from '../auth';
-import type { JsonBody } from '../body';
+import { isStreamed, type JsonBody } from '../body';
 import type { Config } from '../config';
 import type { Finished } from '../respond';
 import type { RouteName } from '../routes';
@@ -33,10 +33,6 @@ export interface CacheSession {
   readonly store?: (answer: Finished | undefined) => void;
 }
 
-export function isStreamed(body: JsonBody): boolean {
-  return body.json['stream'] === true;
-}
-
 export async function openCacheSession(request: CacheRequest): Promise<CacheSession> {
   const { config, caller, route } = request;
   const directives = parseCacheControl(request.cacheControl);
@@ -66,7 +62,10 @@ export async function openCacheSession(request: CacheRequest): Promise<CacheSess
   }
   const storedAt = Date.now();
   const store = (answer: Finished | undefined) => {
-    const entry = answer?.whole && answer.body ? { ...answer, body: answer.body, storedAt } : undefined;
+    const entry =
+      answer?.whole && answer.body
+        ? { body: answer.body, status: answer.status, contentType: answer.contentType, storedAt }
+        : undefined;
     flight?.land(entry);
     if (entry) request.waitUntil(writeEntry(request.kv, key, entry, config.cacheTtlSeconds));
   };

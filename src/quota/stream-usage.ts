@@ -1,6 +1,5 @@
 // Stream usage for token budgets: ask the upstream for it on the client's behalf.
-import type { JsonBody } from '../body';
-import { isStreamed } from '../cache/session';
+import { isStreamed, type JsonBody } from '../body';
 import type { RouteName } from '../routes';
 
 function asksForUsage(body: JsonBody): boolean {
