@@ -3,9 +3,9 @@
 //   node scripts/token.mjs --sub alice --ttl 15m [--origin https://app.example.com]
 //     [--models gpt-4o-mini,text-embedding-*] [--max-tokens 512] [--rpm 10] [--tpd 20000]
 // TOKEN_SECRET comes from the environment, else from ./.dev.vars. Plain Node on purpose: no build step.
-import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { mintClientToken } from './mint-token.mjs';
 
 const MAX_TTL_SECONDS = 24 * 60 * 60;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600 };
@@ -14,18 +14,6 @@ const UNIT_SECONDS = { s: 1, m: 60, h: 3600 };
 function die(message) {
   process.stderr.write(`token: ${message}\n`);
   process.exit(1);
-}
-
-/**
- * The format the proxy verifies: base64url(header).base64url(payload).base64url(HMAC-SHA256).
- * @param {Record<string, unknown>} payload
- * @param {string} secret
- */
-function mint(payload, secret) {
-  /** @param {object} value */
-  const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const input = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(payload)}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
 }
 
 /** Reads TOKEN_SECRET from the environment, else from KEY=VALUE lines in ./.dev.vars. */
@@ -44,7 +32,7 @@ function readSecret() {
   return secret;
 }
 
-/** `90s`, `15m`, `1h` (a bare number means seconds), at most 24h. @param {string} value */
+/** `90s`, `15m`, `1h` (a bare number means seconds), at most 24h. @param {string} value @returns {number} */
 function parseTtl(value) {
   const match = /^(\d+)([smh]?)$/.exec(value);
   const unit = /** @type {keyof typeof UNIT_SECONDS} */ (match?.[2] || 's');
@@ -87,24 +75,22 @@ function claimsFrom(args) {
   if (badOrigin) die(`--origin must look like https://app.example.com (no path), got "${badOrigin}".`);
   const models = list(values.models);
   if (models?.length === 0) die('--models needs at least one model name.');
-  const now = Math.floor(Date.now() / 1000);
   return {
     sub: values.sub,
-    iat: now,
-    exp: now + parseTtl(values.ttl),
+    ttlSeconds: parseTtl(values.ttl),
     origin,
     models,
-    max_tokens: integer(values['max-tokens'], '--max-tokens', 1),
+    maxTokens: integer(values['max-tokens'], '--max-tokens', 1),
     rpm: integer(values.rpm, '--rpm', 0),
     tpd: integer(values.tpd, '--tpd', 0),
   };
 }
 
-/** @type {Record<string, unknown>} */
-let claims = {};
+/** @type {import('./mint-token.d.mts').MintOptions} */
+let options = { sub: '', ttlSeconds: 0 };
 try {
-  claims = claimsFrom(process.argv.slice(2));
+  options = claimsFrom(process.argv.slice(2));
 } catch (error) {
   die(error instanceof Error ? error.message : String(error));
 }
-process.stdout.write(`${mint(claims, readSecret())}\n`);
+process.stdout.write(`${await mintClientToken(options, readSecret(), Date.now() / 1000)}\n`);

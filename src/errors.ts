@@ -1,18 +1,33 @@
-// One error type for everything the proxy rejects, rendered once in OpenAI's shape.
-import { ConfigError } from './config';
+// The one error type the proxy throws, the one place OpenAI's error JSON is built, and the one
+// place failures are logged.
+import { ConfigError } from './config/values';
 
-/** OpenAI's `error.type` values that the proxy itself produces (`requests`/`tokens` for 429s). */
-export type ErrorType = 'invalid_request_error' | 'server_error' | 'requests' | 'tokens';
+/** OpenAI's `error.type` values the proxy itself produces (`requests`/`tokens` for 429s). */
+export type ErrorType = 'invalid_request_error' | 'server_error' | 'requests' | 'tokens' | 'dollars';
 
 export interface ErrorBody {
-  error: { message: string; type: ErrorType; param: string | null; code: string | null };
+  error: { message: string; type: string; param: string | null; code: string | null };
 }
 
 interface ErrorDetails {
-  param?: string;
-  headers?: HeadersInit;
+  readonly param?: string;
+  readonly headers?: HeadersInit;
   /** Overrides the type derived from the status, as OpenAI does for rate limits. */
-  type?: ErrorType;
+  readonly type?: ErrorType;
+}
+
+/** OpenAI reports authentication failures as `invalid_request_error`; the SDKs key off status. */
+export function errorTypeFor(status: number): ErrorType {
+  return status >= 500 ? 'server_error' : 'invalid_request_error';
+}
+
+/** OpenAI's error JSON, for responses and for the error event inside a stream alike. */
+export function openAiError(
+  message: string,
+  code: string | null,
+  options: { readonly type: string; readonly param?: string | null },
+): ErrorBody {
+  return { error: { message, type: options.type, param: options.param ?? null, code } };
 }
 
 /**
@@ -20,18 +35,30 @@ interface ErrorDetails {
  * the message is for people and must never contain a secret.
  */
 export class ProxyError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: ErrorDetails;
+  override name = 'ProxyError';
 
-  constructor(status: number, code: string, message: string, details: ErrorDetails = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: ErrorDetails = {},
+  ) {
     super(message);
-    this.name = 'ProxyError';
-    this.status = status;
-    this.code = code;
-    this.details = details;
+  }
+
+  toBody(): ErrorBody {
+    const type = this.details.type ?? errorTypeFor(this.status);
+    return openAiError(this.message, this.code, { type, param: this.details.param ?? null });
   }
 }
+
+/** Throws the 401 every authentication failure is: the code says which check failed. */
+export function denyAccess(code: string, message: string): never {
+  throw new ProxyError(401, code, message);
+}
+
+export const badRequest = (code: string, message: string, param?: string) =>
+  new ProxyError(400, code, message, param === undefined ? {} : { param });
 
 /** The 404 for any path outside the route allow-list, worded as OpenAI words it. */
 export function unknownUrl(request: Request): ProxyError {
@@ -39,35 +66,33 @@ export function unknownUrl(request: Request): ProxyError {
   return new ProxyError(404, 'unknown_url', `Invalid URL (${request.method} ${path}).`);
 }
 
-/** OpenAI reports authentication failures as `invalid_request_error`; the SDKs key off status. */
-function errorTypeFor(status: number): ErrorType {
-  return status >= 500 ? 'server_error' : 'invalid_request_error';
+export function jsonResponse(body: unknown, init: { status: number; headers?: HeadersInit }): Response {
+  const headers = new Headers(init.headers);
+  headers.set('content-type', 'application/json');
+  return new Response(JSON.stringify(body), { status: init.status, headers });
 }
 
-function errorBody(error: ProxyError): ErrorBody {
-  return {
-    error: {
-      message: error.message,
-      type: error.details.type ?? errorTypeFor(error.status),
-      param: error.details.param ?? null,
-      code: error.code,
-    },
-  };
+/**
+ * One JSON line on stderr for a failure the client cannot see in full: an unknown error, a KV
+ * or Durable Object failure. Only the error's name and message are written, never a request.
+ */
+export function logFailure(event: string, error: unknown, fields: Record<string, unknown> = {}): void {
+  const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  console.error(JSON.stringify({ level: 'error', event, error: detail, ...fields }));
 }
 
-/** Converts anything thrown into a ProxyError; unknown errors become a 500 that reveals nothing. */
-function toProxyError(thrown: unknown): ProxyError {
+/** Converts anything thrown into a ProxyError; unknown errors are logged, then become a bare 500. */
+function toProxyError(thrown: unknown, requestId: string | undefined): ProxyError {
   if (thrown instanceof ProxyError) return thrown;
-  // Configuration messages name the variable and never carry a secret value.
+  // Configuration messages name the variable and the rule, never a value.
   if (thrown instanceof ConfigError) {
     return new ProxyError(500, 'proxy_misconfigured', `Proxy misconfigured: ${thrown.message}`);
   }
+  logFailure('internal_error', thrown, { request_id: requestId });
   return new ProxyError(500, 'internal_error', 'The proxy failed to handle this request.');
 }
 
-export function errorResponse(thrown: unknown): Response {
-  const error = toProxyError(thrown);
-  const headers = new Headers(error.details.headers);
-  headers.set('content-type', 'application/json');
-  return new Response(JSON.stringify(errorBody(error)), { status: error.status, headers });
+export function errorResponse(thrown: unknown, requestId?: string): Response {
+  const error = toProxyError(thrown, requestId);
+  return jsonResponse(error.toBody(), { status: error.status, headers: error.details.headers ?? {} });
 }

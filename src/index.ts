@@ -1,12 +1,12 @@
 // The Worker: an allow-listed OpenAI-compatible router with CORS and OpenAI-shaped errors.
 import { Router, type IRequest } from 'itty-router';
-import { readConfig } from './config';
-import { preflightResponse, withCors } from './cors';
+import { readConfig } from './config/read';
 import { ProxyError, errorResponse, unknownUrl } from './errors';
-import { playgroundHandler } from './playground/handler';
-import { modelsHandler } from './models';
-import { proxyHandler } from './proxy';
-import { ROUTES } from './routes';
+import { modelsHandler } from './handlers/models';
+import { playgroundHandler } from './handlers/playground';
+import { proxyHandler } from './handlers/proxy';
+import { preflightResponse, withCors } from './http/cors';
+import { ROUTES, type ProxyRoute } from './routes';
 
 type Args = [Env, ExecutionContext];
 
@@ -14,30 +14,14 @@ function notFound(request: IRequest): never {
   throw unknownUrl(request);
 }
 
-/** Preflights are answered here, before auth: browsers never send credentials with them. */
-function preflight(request: IRequest, env: Env): Response | undefined {
-  if (request.method !== 'OPTIONS') return undefined;
-  const path = new URL(request.url).pathname;
-  const methods = ROUTES.filter((route) => routeMatches(route.pattern, path)).map((r) => r.method);
-  if (methods.length === 0) return notFound(request);
-  return preflightResponse(request, [...methods, 'OPTIONS'].join(', '), readConfig(env));
+/** Preflights are answered before auth: browsers never send credentials with them. */
+function preflight(route: ProxyRoute) {
+  return (request: IRequest, env: Env) =>
+    preflightResponse(request, `${route.method}, OPTIONS`, readConfig(env));
 }
 
-function routeMatches(pattern: string, path: string): boolean {
-  return new RegExp(`^${pattern.replace(/:\w+/g, '[^/]+')}/*$`).test(path);
-}
-
-const router = Router<IRequest, Args>({
-  before: [preflight],
-  catch: (error: unknown) => errorResponse(error),
-  finally: [
-    (response: Response, request: IRequest, env: Env) => withCors(response, request, readConfig(env)),
-  ],
-});
-
-router.get('/healthz', () => new Response('ok\n', { headers: { 'content-type': 'text/plain' } }));
-for (const route of ROUTES) {
-  const methodNotAllowed = (request: IRequest): never => {
+function methodNotAllowed(route: ProxyRoute) {
+  return (request: IRequest): never => {
     throw new ProxyError(
       405,
       'method_not_allowed',
@@ -45,9 +29,23 @@ for (const route of ROUTES) {
       { headers: { allow: `${route.method}, OPTIONS` } },
     );
   };
+}
+
+const router = Router<IRequest, Args>({
+  // Cloudflare's ray id names the request in its logs; under Miniflare there is none.
+  catch: (error: unknown, request: IRequest) =>
+    errorResponse(error, request.headers.get('cf-ray') ?? crypto.randomUUID()),
+  finally: [
+    (response: Response, request: IRequest, env: Env) => withCors(response, request, readConfig(env)),
+  ],
+});
+
+router.get('/healthz', () => new Response('ok\n', { headers: { 'content-type': 'text/plain' } }));
+for (const route of ROUTES) {
+  router.options(route.pattern, preflight(route));
   if (route.method === 'GET') router.get(route.pattern, modelsHandler(route));
   else router.post(route.pattern, proxyHandler(route));
-  router.all(route.pattern, methodNotAllowed);
+  router.all(route.pattern, methodNotAllowed(route));
 }
 router.get('/', playgroundHandler);
 router.all('*', notFound);

@@ -1,5 +1,6 @@
 // Reads and writes cache entries in Workers KV. KV is a cache, not a dependency: every failure
 // or slow read is reported as a miss, and the request goes upstream as if nothing was stored.
+import { logFailure } from '../errors';
 
 /** KV rejects values over 25 MiB. */
 export const MAX_ENTRY_BYTES = 25 * 1024 * 1024;
@@ -44,7 +45,7 @@ export async function readEntry(kv: KVNamespace, key: string): Promise<CacheEntr
       value !== null && isEntryMetadata(metadata) ? { body: value, ...metadata } : undefined,
     )
     .catch((error: unknown) => {
-      console.warn(`cache read failed, treating as a miss: ${String(error)}`);
+      logFailure('cache_read_failed', error);
       return undefined;
     });
   try {
@@ -54,7 +55,12 @@ export async function readEntry(kv: KVNamespace, key: string): Promise<CacheEntr
   }
 }
 
-export async function writeEntry(kv: KVNamespace, key: string, entry: CacheEntry, ttlSeconds: number) {
+export async function writeEntry(
+  kv: KVNamespace,
+  key: string,
+  entry: CacheEntry,
+  ttlSeconds: number,
+): Promise<void> {
   if (entry.body.byteLength > MAX_ENTRY_BYTES) return;
   const metadata: EntryMetadata = {
     v: 1,
@@ -65,6 +71,6 @@ export async function writeEntry(kv: KVNamespace, key: string, entry: CacheEntry
   try {
     await kv.put(key, entry.body, { expirationTtl: ttlSeconds, metadata });
   } catch (error) {
-    console.warn(`cache write failed: ${String(error)}`);
+    logFailure('cache_write_failed', error);
   }
 }

@@ -1,7 +1,7 @@
 // Admits a request against its caller's quota (held by that caller's Durable Object) and reports
 // the caller's own limits in OpenAI's rate-limit headers.
-import type { Caller } from '../auth';
-import { ProxyError } from '../errors';
+import type { Caller } from '../access/authenticate';
+import { ProxyError, logFailure } from '../errors';
 import type { QuotaCounter } from './counter';
 import type { Snapshot } from './window';
 
@@ -19,18 +19,18 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
 }
 
-export function rateLimitHeaders(snapshot: Snapshot): Headers {
+/** OpenAI's rate-limit headers for each limit the caller has, with the same value for each. */
+function rateLimitHeaders(snapshot: Snapshot): Headers {
   const headers = new Headers();
-  const { rpm, tpd } = snapshot.limits;
-  if (rpm > 0) {
-    headers.set('x-ratelimit-limit-requests', String(rpm));
-    headers.set('x-ratelimit-remaining-requests', String(snapshot.remainingRequests));
-    headers.set('x-ratelimit-reset-requests', formatDuration(snapshot.resetRequestsMs));
-  }
-  if (tpd > 0) {
-    headers.set('x-ratelimit-limit-tokens', String(tpd));
-    headers.set('x-ratelimit-remaining-tokens', String(snapshot.remainingTokens));
-    headers.set('x-ratelimit-reset-tokens', formatDuration(snapshot.resetTokensMs));
+  const windows = [
+    ['requests', snapshot.limits.rpm, snapshot.remainingRequests, snapshot.resetRequestsMs],
+    ['tokens', snapshot.limits.tpd, snapshot.remainingTokens, snapshot.resetTokensMs],
+  ] as const;
+  for (const [unit, limit, remaining, resetMs] of windows) {
+    if (limit === 0) continue;
+    headers.set(`x-ratelimit-limit-${unit}`, String(limit));
+    headers.set(`x-ratelimit-remaining-${unit}`, String(remaining));
+    headers.set(`x-ratelimit-reset-${unit}`, formatDuration(resetMs));
   }
   return headers;
 }
@@ -62,7 +62,8 @@ export async function admitRequest(
   let admission: Awaited<ReturnType<QuotaCounter['admit']>>;
   try {
     admission = await counter.admit(caller.limits, reserved);
-  } catch {
+  } catch (error) {
+    logFailure('quota_admit_failed', error);
     // Quotas guard the owner's money: without them, refuse rather than spend unguarded.
     throw new ProxyError(503, 'quota_unavailable', 'The quota service is unavailable; try again shortly.');
   }
@@ -72,7 +73,19 @@ export async function admitRequest(
     headers: rateLimitHeaders(decision.snapshot),
     async settle(used) {
       if (reserved === 0 || used === undefined || used === reserved) return;
-      await counter.settle(day, used - reserved).catch(() => undefined);
+      await counter
+        .settle(day, used - reserved)
+        .catch((error: unknown) => logFailure('quota_settle_failed', error));
     },
   };
+}
+
+/** Replaces the upstream's rate-limit headers (the owner's account) with the caller's own. */
+export function withCallerLimits(response: Response, ticket: Ticket | undefined): Response {
+  if (!ticket) return response;
+  for (const name of [...response.headers.keys()]) {
+    if (name.startsWith('x-ratelimit-')) response.headers.delete(name);
+  }
+  for (const [name, value] of ticket.headers) response.headers.set(name, value);
+  return response;
 }

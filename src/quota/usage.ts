@@ -1,9 +1,15 @@
-// Token usage: reserved before a call from the request, settled after it from the answer.
-import { outputLimit } from '../access/policy';
+// Token usage: reserved before a call from the request, read after it from the answer.
+import { outputLimit } from '../access/model-policy';
 import type { RouteName } from '../routes';
 
+/** Tokens an answer used, as the upstream reported them. */
+export interface Usage {
+  readonly input: number;
+  readonly output: number;
+}
+
 /** Output allowance reserved when a request does not bound its own output. */
-export const DEFAULT_OUTPUT_RESERVE = 1024;
+const DEFAULT_OUTPUT_RESERVE = 1024;
 
 /**
  * An upper-leaning estimate: prompt text is roughly 4 bytes per token in JSON, plus the output
@@ -20,52 +26,34 @@ export function reservation(
   return prompt + choices * (outputLimit(route, body).value ?? DEFAULT_OUTPUT_RESERVE);
 }
 
-/** Total tokens from an OpenAI `usage` object (chat/completions/embeddings or Responses style). */
-export function totalTokens(usage: unknown): number | undefined {
-  if (typeof usage !== 'object' || usage === null) return undefined;
-  const fields = usage as Record<string, unknown>;
-  const number = (name: string) => (typeof fields[name] === 'number' ? (fields[name] as number) : undefined);
-  return (
-    number('total_tokens') ??
-    sum(number('prompt_tokens'), number('completion_tokens')) ??
-    sum(number('input_tokens'), number('output_tokens'))
-  );
+/**
+ * An OpenAI `usage` object in either style: chat, completions and embeddings
+ * (`prompt_tokens`, `completion_tokens`, `total_tokens`) or Responses (`input_tokens`,
+ * `output_tokens`). `undefined` when it carries no counts at all.
+ */
+export function parseUsage(value: unknown): Usage | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const fields = value as Record<string, unknown>;
+  const count = (name: string) => {
+    const field = fields[name];
+    return typeof field === 'number' && Number.isFinite(field) && field >= 0 ? field : undefined;
+  };
+  const input = count('prompt_tokens') ?? count('input_tokens');
+  const output = count('completion_tokens') ?? count('output_tokens');
+  const total = count('total_tokens');
+  if (input === undefined && output === undefined && total === undefined) return undefined;
+  return { input: input ?? 0, output: output ?? Math.max(0, (total ?? 0) - (input ?? 0)) };
 }
 
-function sum(a: number | undefined, b: number | undefined): number | undefined {
-  return a === undefined && b === undefined ? undefined : (a ?? 0) + (b ?? 0);
+export function totalTokens(usage: Usage): number {
+  return usage.input + usage.output;
 }
 
-export function usageFromJson(bytes: ArrayBuffer): number | undefined {
+/** The usage in a JSON answer's body, if it has one. */
+export function usageInJson(body: ArrayBuffer): Usage | undefined {
   try {
-    return totalTokens((JSON.parse(new TextDecoder().decode(bytes)) as { usage?: unknown }).usage);
+    return parseUsage((JSON.parse(new TextDecoder().decode(body)) as { usage?: unknown }).usage);
   } catch {
     return undefined;
   }
-}
-
-/**
- * The usage an event stream reported: chat and completions send it in a final chunk (when
- * `stream_options.include_usage` is on); the Responses API in `response.completed`. Scans from
- * the end, where it is, and parses only events that mention usage.
- */
-export function usageFromEventStream(bytes: Uint8Array): number | undefined {
-  const events = new TextDecoder().decode(bytes).split(/\r\n\r\n|\n\n|\r\r/);
-  for (let index = events.length - 1; index >= 0; index--) {
-    const event = events[index] ?? '';
-    if (!event.includes('"usage"')) continue;
-    const data = event
-      .split(/\r\n|\n|\r/)
-      .filter((line) => line.startsWith('data:'))
-      .map((line) => line.slice(5).trimStart())
-      .join('\n');
-    try {
-      const parsed = JSON.parse(data) as { usage?: unknown; response?: { usage?: unknown } };
-      const total = totalTokens(parsed.usage) ?? totalTokens(parsed.response?.usage);
-      if (total !== undefined) return total;
-    } catch {
-      /* not JSON: keep looking */
-    }
-  }
-  return undefined;
 }

@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyClientToken } from '../../src/access/client-token';
+import { verifyClientToken as verifyWithKey } from '../../src/access/client-token';
+import { parseConfig } from '../../src/config/read';
 
 const SECRET = 'node-test-token-secret-0123456789abcdef';
 const CLI = resolve('scripts/token.mjs');
@@ -25,6 +26,11 @@ function run(script: string, args: string[], options: { secret?: string; cwd?: s
       done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** Verifies with the key the proxy derives from TOKEN_SECRET, as a request would. */
+async function verifyClientToken(token: string, secret: string, now: number) {
+  return verifyWithKey(token, await parseConfig({ TOKEN_SECRET: secret }).tokenKey!, now);
 }
 
 const payloadOf = (token: string): Record<string, unknown> =>

@@ -1,6 +1,6 @@
 // Signed client tokens as a browser uses them: through the Worker, with TOKEN_SECRET configured.
 import { describe, expect, it } from 'vitest';
-import { mintClientToken, type MintOptions } from '../../src/access/client-token';
+import { mintClientToken, type MintOptions } from '../../scripts/mint-token.mjs';
 import { received, send, uniqueTag, type Overrides } from './helpers';
 
 const SECRET = 'worker-test-token-secret-0123456789';

@@ -1,8 +1,9 @@
 // Client tokens (HS256 JWTs) and model allow-lists, checked as pure functions inside workerd.
 import { describe, expect, it } from 'vitest';
-import { looksLikeJwt, mintClientToken, verifyClientToken } from '../../src/access/client-token';
-import { modelAllowed } from '../../src/access/models';
-import { parseConfig } from '../../src/config';
+import { mintClientToken } from '../../scripts/mint-token.mjs';
+import { looksLikeJwt, verifyClientToken as verifyWithKey } from '../../src/access/client-token';
+import { modelAllowed } from '../../src/access/model-patterns';
+import { parseConfig } from '../../src/config/read';
 import { ProxyError } from '../../src/errors';
 
 const SECRET = 'test-token-secret-0123456789abcdef';
@@ -23,6 +24,11 @@ async function sign(head: string, body: string, secret = SECRET): Promise<string
   const key = await crypto.subtle.importKey('raw', encoder.encode(secret), algorithm, false, ['sign']);
   const mac = await crypto.subtle.sign('HMAC', key, encoder.encode(`${head}.${body}`));
   return `${head}.${body}.${b64url(new Uint8Array(mac))}`;
+}
+
+/** Verifies with the key the proxy derives from TOKEN_SECRET, as a request would. */
+async function verifyClientToken(token: string, secret: string, now: number) {
+  return verifyWithKey(token, await parseConfig({ TOKEN_SECRET: secret }).tokenKey!, now);
 }
 
 const jwt = (payload: unknown, header: unknown = HS256, secret = SECRET) =>
@@ -150,6 +156,7 @@ describe('verifyClientToken', () => {
 
   it('refuses a secret shorter than 32 characters as a configuration error', async () => {
     await expect(verifyClientToken(await jwt(valid), 'short', NOW)).rejects.toThrow(/TOKEN_SECRET/);
+    expect(() => parseConfig({ TOKEN_SECRET: 'short' })).toThrow(/TOKEN_SECRET/);
   });
 });
 

@@ -58,7 +58,3 @@ export function uniqueTag(prefix = 't'): string {
   counter += 1;
   return `${prefix}-${Date.now().toString(36)}-${counter}`;
 }
-
-export async function readAll(response: Response): Promise<Uint8Array> {
-  return new Uint8Array(await response.arrayBuffer());
-}

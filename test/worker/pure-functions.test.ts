@@ -1,19 +1,15 @@
 // Table tests for the pure functions that make the proxy's decisions.
 import { describe, expect, it } from 'vitest';
-import { isCompleteEventStream } from '../../src/cache/complete';
 import { parseCacheControl } from '../../src/cache/control';
 import { canonicalJson } from '../../src/cache/key';
-import { ConfigError, parseConfig } from '../../src/config';
-import { parseProxyKeys } from '../../src/proxy-keys';
+import { parseProxyKeys } from '../../src/config/proxy-keys';
+import { parseConfig } from '../../src/config/read';
+import { ConfigError } from '../../src/config/values';
+import { redactSecret } from '../../src/http/redact';
 import { formatDuration } from '../../src/quota/admission';
-import { reservation, usageFromEventStream } from '../../src/quota/usage';
+import { reservation } from '../../src/quota/usage';
 import { admit, emptyState, settle, utcDay } from '../../src/quota/window';
-import { redactSecret } from '../../src/redact';
 import { ROUTES, upstreamPath } from '../../src/routes';
-import { UsageFilter, completeEvents, usageOnlyChunk } from '../../src/sse-events';
-
-const bytes = (text: string) => new TextEncoder().encode(text);
-const text = (data: Uint8Array) => new TextDecoder().decode(data);
 
 describe('canonicalJson', () => {
   it.each([
@@ -36,75 +32,7 @@ describe('parseCacheControl', () => {
   ])('%s', (header, expected) => expect(parseCacheControl(header)).toEqual(expected));
 });
 
-describe('isCompleteEventStream', () => {
-  it.each([
-    ['data: {"a":1}\n\ndata: [DONE]\n\n', 'chat.completions', true],
-    ['data: {"a":1}\r\n\r\ndata: [DONE]\r\n\r\n', 'completions', true],
-    ['data: {"a":1}\n\n', 'chat.completions', false],
-    ['data: [DONE]\n\ndata: {"error":{}}\n\n', 'chat.completions', false],
-    ['event: response.completed\ndata: {"type":"response.completed"}\n\n', 'responses', true],
-    ['event: response.failed\ndata: {"type":"response.failed"}\n\n', 'responses', false],
-  ] as const)('%j on %s → %s', (stream, route, expected) => {
-    expect(isCompleteEventStream(bytes(stream), route)).toBe(expected);
-  });
-});
-
-describe('completeEvents', () => {
-  it.each([
-    ['data: a\n\ndata: b', ['data: a\n\n'], 'data: b'],
-    ['data: a\r\n\r\ndata: b\r\n\r\n', ['data: a\r\n\r\n', 'data: b\r\n\r\n'], ''],
-    ['data: a\r\n\r', [], 'data: a\r\n\r'],
-    [': keep-alive\n\ndata: x\r\rdata: y\n', [': keep-alive\n\n', 'data: x\r\r'], 'data: y\n'],
-  ])('%j', (input, events, rest) => {
-    const split = completeEvents(bytes(input));
-    expect(split.events.map(text)).toEqual(events);
-    expect(text(split.rest)).toBe(rest);
-  });
-
-  it('recognises only a usage-only chunk', () => {
-    expect(usageOnlyChunk(bytes('data: {"choices":[],"usage":{"total_tokens":7}}\n\n'))).toEqual({
-      total_tokens: 7,
-    });
-    expect(usageOnlyChunk(bytes('data: {"choices":[{"delta":{}}],"usage":null}\n\n'))).toBeUndefined();
-    expect(usageOnlyChunk(bytes('data: [DONE]\n\n'))).toBeUndefined();
-  });
-});
-
-describe('UsageFilter', () => {
-  const finish = 'data: {"choices":[{"delta":{},"finish_reason":"stop"}],"usage":null}\r\n\r\n';
-  const usage = 'data: {"choices":[],"usage":{"total_tokens":9}}\r\n\r\n';
-  const done = 'data: [DONE]\r\n\r\n';
-  const stream = `: ok\n\n${finish}${usage}${done}`;
-
-  it.each([1, 3, 7, 50, stream.length])('removes only the usage chunk, fed %i bytes at a time', (size) => {
-    const filter = new UsageFilter(true);
-    const input = bytes(stream);
-    let output = '';
-    for (let at = 0; at < input.length; at += size) {
-      for (const piece of filter.push(input.subarray(at, at + size))) output += text(piece);
-    }
-    for (const piece of filter.flush()) output += text(piece);
-    expect(output).toBe(`: ok\n\n${finish}${done}`);
-    expect(filter.usage).toEqual({ total_tokens: 9 });
-  });
-
-  it('passes chunks through untouched when not stripping', () => {
-    const chunk = bytes(usage);
-    expect(new UsageFilter(false).push(chunk)).toEqual([chunk]);
-  });
-});
-
-describe('usage', () => {
-  it('reads usage from chat and Responses streams', () => {
-    const chat =
-      'data: {"choices":[]}\n\ndata: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}\n\ndata: [DONE]\n\n';
-    expect(usageFromEventStream(bytes(chat))).toBe(7);
-    const responses =
-      'event: response.completed\ndata: {"response":{"usage":{"input_tokens":2,"output_tokens":5,"total_tokens":7}}}\n\n';
-    expect(usageFromEventStream(bytes(responses))).toBe(7);
-    expect(usageFromEventStream(bytes('data: {"choices":[]}\n\n'))).toBeUndefined();
-  });
-
+describe('reservation', () => {
   it.each([
     ['chat.completions', { max_tokens: 100 }, 400, 200],
     ['chat.completions', { max_completion_tokens: 50, n: 2 }, 40, 110],

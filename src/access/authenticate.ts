@@ -1,10 +1,11 @@
 // Who is calling: a static proxy key (servers), a signed client token (browsers), or an
 // anonymous client identified by its IP. Everything else is refused.
-import { looksLikeJwt, verifyClientToken } from './access/client-token';
-import type { Config } from './config';
-import { ProxyError } from './errors';
-import type { ProxyKey } from './proxy-keys';
-import type { Limits } from './quota/window';
+import type { Config } from '../config/read';
+import { sha256 } from '../config/read';
+import type { ProxyKey } from '../config/proxy-keys';
+import { denyAccess } from '../errors';
+import type { Limits } from '../quota/window';
+import { looksLikeJwt, verifyClientToken } from './client-token';
 
 export interface Caller {
   readonly kind: 'key' | 'token' | 'anonymous';
@@ -17,27 +18,20 @@ export interface Caller {
   readonly maxTokens?: number;
 }
 
-export interface Credentials {
+/** The request headers authentication reads, and nothing else. */
+interface Credentials {
   readonly authorization: string | null;
   readonly origin: string | null;
   /** Set by Cloudflare's edge to the client's address; clients cannot forge it there. */
   readonly clientIp: string | null;
 }
 
-const encoder = new TextEncoder();
-const digestsByConfig = new WeakMap<Config, Promise<ArrayBuffer[]>>();
-
-function sha256(value: string): Promise<ArrayBuffer> {
-  return crypto.subtle.digest('SHA-256', encoder.encode(value));
-}
-
-function keyDigests(config: Config): Promise<ArrayBuffer[]> {
-  let digests = digestsByConfig.get(config);
-  if (!digests) {
-    digests = Promise.all(config.proxyKeys.map((entry) => sha256(entry.key)));
-    digestsByConfig.set(config, digests);
-  }
-  return digests;
+function credentialsOf(request: Request): Credentials {
+  return {
+    authorization: request.headers.get('authorization'),
+    origin: request.headers.get('origin'),
+    clientIp: request.headers.get('cf-connecting-ip'),
+  };
 }
 
 function bearerToken(authorization: string | null): string | undefined {
@@ -48,12 +42,11 @@ function hex(digest: ArrayBuffer, bytes: number): string {
   return [...new Uint8Array(digest, 0, bytes)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-const refuse = (code: string, message: string) => new ProxyError(401, code, message);
-
 /** Closed by default: with no way in configured, every request is refused with how to open one. */
-export async function authenticate(credentials: Credentials, config: Config): Promise<Caller> {
-  if (config.proxyKeys.length === 0 && !config.tokenSecret && !config.allowAnonymous) {
-    throw refuse(
+export async function authenticate(request: Request, config: Config): Promise<Caller> {
+  const credentials = credentialsOf(request);
+  if (config.proxyKeys.length === 0 && !config.tokenKey && !config.allowAnonymous) {
+    denyAccess(
       'proxy_not_configured',
       'This proxy has no client access configured. Set the PROXY_KEYS secret (comma-separated keys that clients send as "Authorization: Bearer <key>"), TOKEN_SECRET for signed browser tokens, or ALLOW_ANONYMOUS=true for local development.',
     );
@@ -62,25 +55,25 @@ export async function authenticate(credentials: Credentials, config: Config): Pr
   if (token === undefined) {
     if (config.allowAnonymous && credentials.authorization === null)
       return anonymousCaller(credentials, config);
-    throw refuse(
+    denyAccess(
       'missing_api_key',
       'Missing client key. Send "Authorization: Bearer <proxy key or client token>"; it is not a provider key.',
     );
   }
-  if (config.tokenSecret && looksLikeJwt(token)) return tokenCaller(token, credentials, config);
+  if (config.tokenKey && looksLikeJwt(token)) return tokenCaller(token, credentials, config.tokenKey, config);
   return keyCaller(token, config);
 }
 
 async function keyCaller(token: string, config: Config): Promise<Caller> {
   const presented = await sha256(token);
-  const digests = await keyDigests(config);
+  const digests = await config.proxyKeyDigests;
   let match = -1;
   // Compare against every key, each in constant time, so timing reveals neither key nor index.
   digests.forEach((digest, index) => {
     if (crypto.subtle.timingSafeEqual(digest, presented)) match = index;
   });
   const entry: ProxyKey | undefined = config.proxyKeys[match];
-  if (!entry) throw refuse('invalid_api_key', 'Incorrect client key provided for this proxy.');
+  if (!entry) denyAccess('invalid_api_key', 'Incorrect client key provided for this proxy.');
   return {
     kind: 'key',
     id: `key_${hex(presented, 8)}`,
@@ -90,12 +83,17 @@ async function keyCaller(token: string, config: Config): Promise<Caller> {
   };
 }
 
-async function tokenCaller(token: string, credentials: Credentials, config: Config): Promise<Caller> {
-  const claims = await verifyClientToken(token, config.tokenSecret ?? '', Math.floor(Date.now() / 1000));
+async function tokenCaller(
+  token: string,
+  credentials: Credentials,
+  key: Promise<CryptoKey>,
+  config: Config,
+): Promise<Caller> {
+  const claims = await verifyClientToken(token, await key, Math.floor(Date.now() / 1000));
   const origin = credentials.origin?.toLowerCase();
   if (claims.origin && (origin === undefined || !claims.origin.includes(origin))) {
     const from = origin === undefined ? 'a request without an Origin header' : `origin ${origin}`;
-    throw refuse('token_origin', `This client token only works from its page origin, not from ${from}.`);
+    denyAccess('token_origin', `This client token only works from its page origin, not from ${from}.`);
   }
   return {
     kind: 'token',

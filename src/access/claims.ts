@@ -1,5 +1,6 @@
 // The claims a client token carries: checked for shape, then against the clock.
-import { ProxyError } from '../errors';
+import { ORIGIN } from '../config/values';
+import { denyAccess } from '../errors';
 
 export interface ClientTokenClaims {
   /** The end user: 1 to 200 characters, no control characters. */
@@ -28,18 +29,12 @@ const SKEW_SECONDS = 30;
 const MAX_LIFETIME_SECONDS = 24 * 60 * 60;
 const MAX_LIST_LENGTH = 100;
 const MAX_TEXT_LENGTH = 200;
-/** Same shape as ALLOWED_ORIGINS entries: scheme and host, no path or trailing slash. */
-const ORIGIN = /^https?:\/\/[^/\s]+$/;
 // The user id ends up in logs and upstream requests; control characters have no business there.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 interface Rule<T> {
   readonly parse: (value: unknown) => T | undefined;
   readonly expected: string;
-}
-
-function reject(code: string, message: string): never {
-  throw new ProxyError(401, code, message);
 }
 
 function isList(value: unknown, check: (entry: string) => boolean): value is string[] {
@@ -83,19 +78,20 @@ function optional<T>(payload: Claims, name: string, rule: Rule<T>): T | undefine
   if (value === undefined) return undefined;
   return (
     rule.parse(value) ??
-    reject('token_claims', `The client token's "${name}" claim must be ${rule.expected}.`)
+    denyAccess('token_claims', `The client token's "${name}" claim must be ${rule.expected}.`)
   );
 }
 
 function checkTimes(exp: number, payload: Claims, now: number): void {
-  if (now >= exp + SKEW_SECONDS) reject('token_expired', 'The client token has expired; get a fresh one.');
+  if (now >= exp + SKEW_SECONDS)
+    denyAccess('token_expired', 'The client token has expired; get a fresh one.');
   const nbf = optional(payload, 'nbf', numericDate);
   if (nbf !== undefined && nbf > now + SKEW_SECONDS) {
-    reject('token_not_yet_valid', 'The client token is not valid yet: its "nbf" is in the future.');
+    denyAccess('token_not_yet_valid', 'The client token is not valid yet: its "nbf" is in the future.');
   }
   const iat = optional(payload, 'iat', numericDate) ?? Infinity;
   if (exp > now + MAX_LIFETIME_SECONDS + SKEW_SECONDS || exp > iat + MAX_LIFETIME_SECONDS) {
-    reject('token_lifetime', 'Client tokens may live at most 24 hours; mint them for minutes.');
+    denyAccess('token_lifetime', 'Client tokens may live at most 24 hours; mint them for minutes.');
   }
 }
 
@@ -103,14 +99,14 @@ function checkTimes(exp: number, payload: Claims, now: number): void {
 export function parseClaims(payload: Claims, nowSeconds: number): ClientTokenClaims {
   const { sub, exp } = payload;
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_TEXT_LENGTH || CONTROL.test(sub)) {
-    reject(
+    denyAccess(
       'token_claims',
       'The client token needs a "sub" claim: the user id, 1 to 200 printable characters.',
     );
   }
   const expiry =
     numericDate.parse(exp) ??
-    reject('token_claims', 'The client token needs an "exp" claim: seconds since the epoch.');
+    denyAccess('token_claims', 'The client token needs an "exp" claim: seconds since the epoch.');
   const iat = optional(payload, 'iat', numericDate);
   const origin = optional(payload, 'origin', origins);
   const models = optional(payload, 'models', modelPatterns);

@@ -1,8 +1,8 @@
-// One request's use of the response cache: find a stored or in-flight answer, or store the new one.
-import type { Caller } from '../auth';
-import { isStreamed, type JsonBody } from '../body';
-import type { Config } from '../config';
-import type { Finished } from '../respond';
+// One request's use of the response cache: a stored or in-flight answer, or a way to store the new one.
+import type { Caller } from '../access/authenticate';
+import type { Config } from '../config/read';
+import type { Ending } from '../http/answer';
+import { isStreamed, type JsonBody } from '../http/body';
 import type { RouteName } from '../routes';
 import { parseCacheControl } from './control';
 import { joinFlight, startFlight } from './inflight';
@@ -23,20 +23,21 @@ export interface CacheRequest {
   readonly body: JsonBody;
   readonly cacheControl: string | null;
   readonly kv: KVNamespace;
-  readonly waitUntil: (promise: Promise<unknown>) => void;
 }
 
-export interface CacheSession {
-  readonly status: 'MISS' | 'BYPASS';
-  readonly hit?: Response;
-  /** Stores the answer if it is whole; absent when nothing may be stored. Call exactly once. */
-  readonly store?: (answer: Finished | undefined) => void;
-}
+/**
+ * `hit`: answer with `response`. `miss`: ask upstream, then hand the ending to `store`, exactly
+ * once; it returns the KV write to wait for, if any. `bypass`: the cache is not involved.
+ */
+export type CacheLookup =
+  | { readonly status: 'hit'; readonly response: Response }
+  | { readonly status: 'miss'; readonly store: (ending: Ending | undefined) => Promise<void> | undefined }
+  | { readonly status: 'bypass' };
 
-export async function openCacheSession(request: CacheRequest): Promise<CacheSession> {
+export async function lookUpCache(request: CacheRequest): Promise<CacheLookup> {
   const { config, caller, route } = request;
   const directives = parseCacheControl(request.cacheControl);
-  if (config.cacheTtlSeconds === 0 || !CACHEABLE.has(route) || !directives.write) return { status: 'BYPASS' };
+  if (config.cacheTtlSeconds === 0 || !CACHEABLE.has(route) || !directives.write) return { status: 'bypass' };
   const key = await cacheKey({
     route,
     upstreamBaseUrl: config.upstreamBaseUrl,
@@ -45,9 +46,9 @@ export async function openCacheSession(request: CacheRequest): Promise<CacheSess
     body: request.body.json,
   });
   if (directives.read) {
-    const shared = joinFlight(key);
-    const joined = shared && (await shared);
-    if (joined) return { status: 'MISS', hit: hitResponse(joined, 0, 'in-flight') };
+    const flying = joinFlight(key);
+    const joined = flying && (await flying);
+    if (joined) return { status: 'hit', response: hitResponse(joined, 0, 'in-flight') };
   }
   // Registered before the KV read, with no await in between, so identical requests that
   // arrive during the read join this one instead of each calling upstream.
@@ -57,19 +58,19 @@ export async function openCacheSession(request: CacheRequest): Promise<CacheSess
     const age = entry ? ageSeconds(entry) : 0;
     if (entry && age <= (directives.maxAgeSeconds ?? Infinity)) {
       flight?.land(entry);
-      return { status: 'MISS', hit: hitResponse(entry, age, 'kv') };
+      return { status: 'hit', response: hitResponse(entry, age, 'kv') };
     }
   }
   const storedAt = Date.now();
-  const store = (answer: Finished | undefined) => {
+  const store = (ending: Ending | undefined) => {
     const entry =
-      answer?.whole && answer.body
-        ? { body: answer.body, status: answer.status, contentType: answer.contentType, storedAt }
+      ending?.complete && ending.body
+        ? { body: ending.body, status: ending.status, contentType: ending.contentType, storedAt }
         : undefined;
     flight?.land(entry);
-    if (entry) request.waitUntil(writeEntry(request.kv, key, entry, config.cacheTtlSeconds));
+    return entry ? writeEntry(request.kv, key, entry, config.cacheTtlSeconds) : undefined;
   };
-  return { status: 'MISS', store };
+  return { status: 'miss', store };
 }
 
 function ageSeconds(entry: CacheEntry): number {

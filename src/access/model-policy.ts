@@ -1,9 +1,9 @@
 // What a caller may ask for: which models, and how many output tokens per request.
-import type { Caller } from '../auth';
-import type { Config } from '../config';
-import { ProxyError } from '../errors';
+import type { Config } from '../config/read';
+import { ProxyError, badRequest } from '../errors';
 import type { RouteName } from '../routes';
-import { modelAllowed } from './models';
+import type { Caller } from './authenticate';
+import { modelAllowed } from './model-patterns';
 
 /** Every allow-list that applies to this caller; empty means any model. */
 export function modelAllowLists(caller: Caller, config: Config): (readonly string[])[] {
@@ -22,9 +22,7 @@ export function checkModel(
   if (lists.length === 0) return;
   const model = body['model'];
   if (typeof model !== 'string') {
-    throw new ProxyError(400, 'missing_required_parameter', 'Missing required parameter: model.', {
-      param: 'model',
-    });
+    throw badRequest('missing_required_parameter', 'Missing required parameter: model.', 'model');
   }
   if (!mayUseModel(model, lists)) {
     throw new ProxyError(403, 'model_not_allowed', `The model '${model}' is not available to this client.`, {
@@ -62,11 +60,10 @@ export function checkOutputCap(
   const name = limit.fields[0];
   if (name === undefined) return; // Embeddings produce no output tokens.
   if (limit.value === undefined || limit.value > cap) {
-    throw new ProxyError(
-      400,
+    throw badRequest(
       'max_tokens_over_cap',
       `This client may request at most ${cap} output tokens: set ${limit.fields.join(' or ')} to ${cap} or less.`,
-      { param: limit.field ?? name },
+      limit.field ?? name,
     );
   }
 }

@@ -1,5 +1,5 @@
 // Browser CORS for the origins listed in ALLOWED_ORIGINS; every other origin gets nothing.
-import type { Config } from './config';
+import type { Config } from '../config/read';
 
 /** Headers a browser client must be able to read: request ids, rate limits, cache status. */
 const EXPOSED_HEADERS = [
@@ -20,7 +20,7 @@ const EXPOSED_HEADERS = [
 ].join(', ');
 
 /** The value for Access-Control-Allow-Origin, or undefined when the origin is not allowed. */
-export function allowedOrigin(origin: string | null, config: Config): string | undefined {
+function allowedOrigin(origin: string | null, config: Config): string | undefined {
   if (origin === null) return undefined;
   if (config.allowedOrigins === '*') return '*';
   return config.allowedOrigins.has(origin.toLowerCase()) ? origin : undefined;

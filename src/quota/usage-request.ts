@@ -1,5 +1,5 @@
 // Stream usage for token budgets: ask the upstream for it on the client's behalf.
-import { isStreamed, type JsonBody } from '../body';
+import { isStreamed, type JsonBody } from '../http/body';
 import type { RouteName } from '../routes';
 
 function asksForUsage(body: JsonBody): boolean {

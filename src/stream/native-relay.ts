@@ -1,17 +1,18 @@
 // Relays an upstream Server-Sent Events body to the client byte for byte, on the runtime's native path.
-import { watchStream, type WatchOutcome } from './watchdog';
+import { watchCopy } from './tee-watch';
+import type { StreamEnding, Transcript } from './transcript';
 
 export interface RelayOptions {
-  /** Longest silence allowed between upstream chunks; 0 disables the watchdog. */
+  /** Longest silence allowed between upstream chunks; 0 disables the timeout. */
   readonly idleTimeoutMs: number;
-  /** Keep a copy of up to this many bytes for the cache; 0 keeps none. */
-  readonly keepBytes: number;
+  /** Collects what the cache and the quota need; absent when nobody needs anything. */
+  readonly transcript?: Transcript | undefined;
 }
 
-export interface Relay {
+export interface Relayed {
   readonly body: ReadableStream<Uint8Array>;
-  /** How the stream ended, with its bytes when kept; `undefined` when nothing watches it. */
-  readonly outcome: Promise<WatchOutcome | undefined>;
+  /** How the stream ended, once it has. */
+  readonly ended: Promise<StreamEnding>;
 }
 
 /**
@@ -24,17 +25,21 @@ export interface Relay {
  * JavaScript (measured at about 3x this relay's CPU, falling behind under load). The stream
  * therefore ends where the upstream broke; see the README's "Streaming" section.
  */
-export function relayEventStream(upstream: ReadableStream<Uint8Array>, options: RelayOptions): Relay {
+export function relayNative(upstream: ReadableStream<Uint8Array>, options: RelayOptions): Relayed {
   const { readable, writable } = new IdentityTransformStream();
-  const idle = new AbortController();
-  const watched = options.idleTimeoutMs > 0 || options.keepBytes > 0;
+  const stop = new AbortController();
+  const watched = options.idleTimeoutMs > 0 || options.transcript !== undefined;
   const [toClient, copy] = watched ? upstream.tee() : [upstream, undefined];
-  const relayEnded = toClient.pipeTo(writable, { signal: idle.signal }).then(
-    () => 'ok' as const,
-    () => 'failed' as const,
+  const piped = toClient.pipeTo(writable, { signal: stop.signal }).then(
+    () => true,
+    () => false,
   );
-  const outcome = copy
-    ? watchStream(copy, { ...options, relayEnded, onIdle: () => idle.abort() })
-    : relayEnded.then(() => undefined);
-  return { body: readable, outcome };
+  const ended = copy
+    ? watchCopy(copy, { ...options, piped, stopPipe: () => stop.abort() })
+    : piped.then((ok) => ({
+        end: ok ? ('done' as const) : ('broken' as const),
+        complete: false,
+        generatedChars: 0,
+      }));
+  return { body: readable, ended };
 }

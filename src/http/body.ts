@@ -1,5 +1,5 @@
 // Reads a JSON request body within the size limit, keeping the exact bytes to forward.
-import { ProxyError } from './errors';
+import { ProxyError } from '../errors';
 
 export interface JsonBody {
   /** The bytes exactly as the client sent them; these go upstream. */

@@ -1,5 +1,5 @@
 // Calls the upstream API, turning network failures and header timeouts into OpenAI-shaped errors.
-import { ProxyError } from './errors';
+import { ProxyError } from '../errors';
 
 export interface UpstreamCall {
   readonly url: string;

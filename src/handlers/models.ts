@@ -1,23 +1,20 @@
 // GET /v1/models and /v1/models/{id}: the upstream's catalogue, narrowed to what the caller may use.
 import type { IRequest } from 'itty-router';
-import { mayUseModel, modelAllowLists } from './access/policy';
-import { authenticate } from './auth';
-import { readConfig } from './config';
-import { ProxyError, unknownUrl } from './errors';
-import { upstreamRequestHeaders } from './headers';
-import { credentialsOf } from './proxy';
-import { clientResponse } from './respond';
-import { upstreamPath, type ProxyRoute } from './routes';
-import { fetchUpstream } from './upstream';
+import { authenticate } from '../access/authenticate';
+import { mayUseModel, modelAllowLists } from '../access/model-policy';
+import { readConfig } from '../config/read';
+import { ProxyError, unknownUrl } from '../errors';
+import { answerFromUpstream } from '../http/answer';
+import { upstreamRequestHeaders } from '../http/headers';
+import { fetchUpstream } from '../http/upstream';
+import { upstreamPath, type ProxyRoute } from '../routes';
 
 function modelNotFound(id: string): ProxyError {
   return new ProxyError(
     404,
     'model_not_found',
     `The model '${id}' does not exist or you do not have access to it.`,
-    {
-      param: 'model',
-    },
+    { param: 'model' },
   );
 }
 
@@ -46,7 +43,7 @@ async function filterList(upstream: Response, lists: readonly (readonly string[]
 export function modelsHandler(route: ProxyRoute) {
   return async function models(request: IRequest, env: Env): Promise<Response> {
     const config = readConfig(env);
-    const caller = await authenticate(credentialsOf(request), config);
+    const caller = await authenticate(request, config);
     const path = upstreamPath(route, request.params);
     if (path === undefined) throw unknownUrl(request);
     const lists = modelAllowLists(caller, config);
@@ -60,6 +57,13 @@ export function modelsHandler(route: ProxyRoute) {
     });
     const filtered =
       id === undefined && lists.length > 0 && upstream.ok ? await filterList(upstream, lists) : upstream;
-    return clientResponse(filtered, config);
+    const answer = await answerFromUpstream(filtered, {
+      route: route.name,
+      config,
+      keepBytes: 0,
+      observe: false,
+      stripUsage: false,
+    });
+    return answer.response;
   };
 }

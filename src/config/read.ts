@@ -1,14 +1,15 @@
-// Reads and validates the Worker's configuration once per environment object.
-import { ConfigError, flag, integer, list, oneOf, text, type RawEnv } from './config-values';
+// Reads and validates the Worker's configuration once per environment object, into a frozen,
+// typed Config that also carries what is derived from it (key digests, the token key).
 import { parseProxyKeys, type ProxyKey } from './proxy-keys';
-
-export { ConfigError } from './config-values';
+import { ConfigError, ORIGIN, flag, integer, list, oneOf, text, type RawEnv } from './values';
 
 export interface Config {
   /** Upstream base URL including its version path, without a trailing slash. */
   readonly upstreamBaseUrl: string;
   readonly upstreamApiKey: string | undefined;
   readonly proxyKeys: readonly ProxyKey[];
+  /** SHA-256 of each proxy key, in `proxyKeys` order, for constant-time comparison. */
+  readonly proxyKeyDigests: Promise<readonly ArrayBuffer[]>;
   readonly allowAnonymous: boolean;
   /** `'*'` only when written explicitly; an empty set means no CORS headers at all. */
   readonly allowedOrigins: '*' | ReadonlySet<string>;
@@ -23,8 +24,8 @@ export interface Config {
   readonly cacheTtlSeconds: number;
   /** `key`: each client key has its own entries; `shared`: all clients share them. */
   readonly cacheScope: 'key' | 'shared';
-  /** Secret for verifying client tokens (HS256 JWTs); unset turns tokens off. */
-  readonly tokenSecret: string | undefined;
+  /** HMAC key for verifying client tokens (HS256 JWTs); unset turns tokens off. */
+  readonly tokenKey: Promise<CryptoKey> | undefined;
   /** Per-caller defaults; 0 means no limit. */
   readonly requestsPerMinute: number;
   readonly tokensPerDay: number;
@@ -33,24 +34,29 @@ export interface Config {
 }
 
 const MIB = 1024 * 1024;
-const cache = new WeakMap<object, Config>();
+/** RFC 7518 §3.2: an HS256 key must have at least 256 bits; a shorter secret is guessable offline. */
+const MIN_TOKEN_SECRET_LENGTH = 32;
+const encoder = new TextEncoder();
+const configs = new WeakMap<object, Config>();
 
 /** Parses `env` into a frozen `Config`, memoised per env object (one per isolate in production). */
 export function readConfig(env: object): Config {
-  let config = cache.get(env);
+  let config = configs.get(env);
   if (!config) {
     // Vars may be missing or of any type in a real deployment: read them as unknown, then narrow.
     config = parseConfig(env as RawEnv);
-    cache.set(env, config);
+    configs.set(env, config);
   }
   return config;
 }
 
 export function parseConfig(env: RawEnv): Config {
+  const proxyKeys = Object.freeze(parseProxyKeys(text(env, 'PROXY_KEYS')));
   return Object.freeze({
     upstreamBaseUrl: parseBaseUrl(text(env, 'OPENAI_BASE_URL') ?? 'https://api.openai.com/v1'),
     upstreamApiKey: text(env, 'OPENAI_API_KEY'),
-    proxyKeys: Object.freeze(parseProxyKeys(text(env, 'PROXY_KEYS'))),
+    proxyKeys,
+    proxyKeyDigests: Promise.all(proxyKeys.map((entry) => sha256(entry.key))),
     allowAnonymous: flag(env, 'ALLOW_ANONYMOUS'),
     allowedOrigins: parseOrigins(text(env, 'ALLOWED_ORIGINS')),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 25 * MIB),
@@ -60,27 +66,37 @@ export function parseConfig(env: RawEnv): Config {
     playground: flag(env, 'PLAYGROUND'),
     cacheTtlSeconds: cacheTtl(env),
     cacheScope: oneOf(env, 'CACHE_SCOPE', ['key', 'shared'] as const),
-    tokenSecret: tokenSecret(env),
+    tokenKey: tokenKey(env),
     requestsPerMinute: integer(env, 'REQUESTS_PER_MINUTE', 60),
     tokensPerDay: integer(env, 'TOKENS_PER_DAY', 0),
     allowedModels: modelList(text(env, 'ALLOWED_MODELS')),
   });
 }
 
+export function sha256(value: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest('SHA-256', encoder.encode(value));
+}
+
 /** KV refuses expirations under 60 seconds, so a smaller TTL is a configuration error. */
 function cacheTtl(env: RawEnv): number {
   const ttl = integer(env, 'CACHE_TTL', 3600);
-  if (ttl !== 0 && ttl < 60) throw new ConfigError('CACHE_TTL must be 0 (off) or at least 60 seconds.');
+  if (ttl !== 0 && ttl < 60) {
+    throw new ConfigError('CACHE_TTL', 'CACHE_TTL must be 0 (off) or at least 60 seconds.');
+  }
   return ttl;
 }
 
-/** HMAC keys shorter than the hash output are weak; refuse them rather than sign with them. */
-function tokenSecret(env: RawEnv): string | undefined {
+function tokenKey(env: RawEnv): Promise<CryptoKey> | undefined {
   const secret = text(env, 'TOKEN_SECRET');
-  if (secret !== undefined && secret.length < 32) {
-    throw new ConfigError('TOKEN_SECRET must be at least 32 characters (e.g. `openssl rand -base64 32`).');
+  if (secret === undefined) return undefined;
+  if (secret.length < MIN_TOKEN_SECRET_LENGTH) {
+    throw new ConfigError(
+      'TOKEN_SECRET',
+      `TOKEN_SECRET must be at least ${MIN_TOKEN_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 32\`).`,
+    );
   }
-  return secret;
+  const algorithm = { name: 'HMAC', hash: 'SHA-256' };
+  return crypto.subtle.importKey('raw', encoder.encode(secret), algorithm, false, ['verify']);
 }
 
 function modelList(value: string | undefined): readonly string[] | undefined {
@@ -88,20 +104,17 @@ function modelList(value: string | undefined): readonly string[] | undefined {
 }
 
 function parseBaseUrl(value: string): string {
+  const fail = (rule: string) => new ConfigError('OPENAI_BASE_URL', `OPENAI_BASE_URL ${rule}`);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError(
-      'OPENAI_BASE_URL must be an absolute http(s) URL such as https://api.openai.com/v1.',
-    );
+    throw fail('must be an absolute http(s) URL such as https://api.openai.com/v1.');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new ConfigError('OPENAI_BASE_URL must use http or https.');
-  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail('must use http or https.');
   // Credentials or a query in the URL would be forwarded on every request and could leak.
   if (url.username || url.password || url.search || url.hash) {
-    throw new ConfigError('OPENAI_BASE_URL must not contain credentials, a query or a fragment.');
+    throw fail('must not contain credentials, a query or a fragment.');
   }
   return url.href.replace(/\/+$/, '');
 }
@@ -110,8 +123,9 @@ function parseOrigins(value: string | undefined): '*' | ReadonlySet<string> {
   const origins = list(value);
   if (origins.includes('*')) return '*';
   for (const origin of origins) {
-    if (!/^https?:\/\/[^/\s]+$/.test(origin)) {
+    if (!ORIGIN.test(origin)) {
       throw new ConfigError(
+        'ALLOWED_ORIGINS',
         `ALLOWED_ORIGINS entries must look like https://app.example.com (no path), got "${origin}".`,
       );
     }

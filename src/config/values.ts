@@ -1,8 +1,16 @@
-// Small, strict readers for string settings; each error names the variable, never a secret value.
+// Small, strict readers for settings; each error names the variable and the rule, never a value
+// that could be a secret.
 
-/** Thrown for a bad setting; the message names the variable and never echoes a secret. */
+/** A bad setting. `variable` is what `/healthz` reports; the message adds the rule. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export type RawEnv = Readonly<Record<string, unknown>>;
@@ -11,11 +19,12 @@ export type RawEnv = Readonly<Record<string, unknown>>;
 export function text(env: RawEnv, name: string): string | undefined {
   const value = env[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw new ConfigError(`${name} must be a string.`);
+  if (typeof value !== 'string') throw new ConfigError(name, `${name} must be a string.`);
   const trimmed = value.trim();
   return trimmed === '' ? undefined : trimmed;
 }
 
+/** Comma-separated items, trimmed, empty ones dropped. */
 export function list(value: string | undefined): string[] {
   return (value ?? '')
     .split(',')
@@ -27,7 +36,7 @@ export function flag(env: RawEnv, name: string): boolean {
   const value = text(env, name)?.toLowerCase();
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
-  throw new ConfigError(`${name} must be "true" or "false".`);
+  throw new ConfigError(name, `${name} must be "true" or "false".`);
 }
 
 export function isCount(value: string): boolean {
@@ -38,7 +47,7 @@ export function isCount(value: string): boolean {
 export function integer(env: RawEnv, name: string, fallback: number): number {
   const value = text(env, name);
   if (value === undefined) return fallback;
-  if (!isCount(value)) throw new ConfigError(`${name} must be a non-negative integer, got "${value}".`);
+  if (!isCount(value)) throw new ConfigError(name, `${name} must be a non-negative integer, got "${value}".`);
   return Number(value);
 }
 
@@ -50,6 +59,9 @@ export function oneOf<const T extends readonly [string, ...string[]]>(
 ): T[number] {
   const value = text(env, name)?.toLowerCase() ?? words[0];
   const match = words.find((word) => word === value);
-  if (match === undefined) throw new ConfigError(`${name} must be one of: ${words.join(', ')}.`);
+  if (match === undefined) throw new ConfigError(name, `${name} must be one of: ${words.join(', ')}.`);
   return match;
 }
+
+/** A page origin as browsers send it: scheme and host (and port), no path or trailing slash. */
+export const ORIGIN = /^https?:\/\/[^/\s]+$/;

@@ -1,8 +1,8 @@
 // Serves the playground at `GET /` when PLAYGROUND=true. When it is off the handler returns
 // nothing, so itty-router moves on to the catch-all route and `/` stays an OpenAI-shaped 404.
 import type { IRequest } from 'itty-router';
-import { readConfig } from '../config';
-import { PAGE, SCRIPT, STYLE } from './page';
+import { readConfig } from '../config/read';
+import { PAGE, SCRIPT, STYLE } from './playground-page';
 
 /** `'sha256-…'` of an inline block, exactly as the browser hashes the text between the tags. */
 async function hashSource(text: string): Promise<string> {
@@ -14,7 +14,7 @@ async function hashSource(text: string): Promise<string> {
  * The page may run only its own inline script and style (by hash, no 'unsafe-inline'), talk only
  * to this origin, and not be framed. Computed once per isolate from the very strings it serves.
  */
-export async function contentSecurityPolicy(): Promise<string> {
+async function contentSecurityPolicy(): Promise<string> {
   return [
     "default-src 'self'",
     `script-src ${await hashSource(SCRIPT)}`,

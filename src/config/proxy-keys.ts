@@ -1,0 +1,49 @@
+// Parses PROXY_KEYS: static client keys for servers, each with optional per-key limits.
+import { ConfigError, isCount, list } from './values';
+
+export interface ProxyKey {
+  readonly key: string;
+  /** Per-key limits; unset means unlimited, because the operator vouches for a server key. */
+  readonly rpm?: number;
+  readonly tpd?: number;
+  /** Model allow-list for this key (a trailing `*` matches a prefix). */
+  readonly models?: readonly string[];
+}
+
+const COUNT_OPTIONS = ['rpm', 'tpd'] as const;
+type CountOption = (typeof COUNT_OPTIONS)[number];
+const isCountOption = (name: string): name is CountOption =>
+  (COUNT_OPTIONS as readonly string[]).includes(name);
+
+/**
+ * `PROXY_KEYS="key-a, key-b rpm=30 tpd=200000 models=gpt-4o-mini|text-embedding-*"`: entries are
+ * comma-separated; options follow the key, separated by spaces. Errors cite the entry's position
+ * and the rule, never the entry's text: a mistyped separator would make a key look like an option.
+ */
+export function parseProxyKeys(value: string | undefined): ProxyKey[] {
+  return list(value).map((entry, index) => {
+    const [key = '', ...options] = entry.split(/\s+/);
+    const where = `PROXY_KEYS entry ${index + 1}`;
+    const parsed: { key: string; rpm?: number; tpd?: number; models?: string[] } = { key };
+    for (const option of options) {
+      const [name = '', setting] = option.split('=', 2);
+      if (name === 'models' && setting !== undefined) {
+        parsed.models = setting.split('|').filter((model) => model !== '');
+      } else if (isCountOption(name) && setting !== undefined) {
+        if (!isCount(setting)) {
+          throw new ConfigError(
+            'PROXY_KEYS',
+            `${where}: the value of ${name} must be a non-negative integer.`,
+          );
+        }
+        parsed[name] = Number(setting);
+      } else {
+        throw new ConfigError(
+          'PROXY_KEYS',
+          `${where}: after the key only rpm=N, tpd=N and models=a|b* may follow; separate keys with commas.`,
+        );
+      }
+    }
+    return Object.freeze(parsed);
+  });
+}

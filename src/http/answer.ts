@@ -1,0 +1,109 @@
+// Turns the upstream's response into the client's: filtered headers, safe errors, relayed streams,
+// and a promise of how the answer ended, for the handler to account for.
+import type { Config } from '../config/read';
+import { jsonResponse, openAiError, errorTypeFor } from '../errors';
+import { usageInJson, type Usage } from '../quota/usage';
+import type { RouteName } from '../routes';
+import { relayInJs } from '../stream/js-relay';
+import { relayNative } from '../stream/native-relay';
+import { Transcript, type StreamEnd } from '../stream/transcript';
+import { clientResponseHeaders } from './headers';
+import { redactSecret } from './redact';
+
+/** How an answer ended, known once the client has it (for a stream: once it is over). */
+export interface Ending {
+  readonly status: number;
+  readonly contentType: string;
+  readonly end: StreamEnd;
+  /** A whole, successful answer: 2xx and, for a stream, one that finished normally. */
+  readonly complete: boolean;
+  /** The bytes the client received, when they were kept. */
+  readonly body?: ArrayBuffer;
+  readonly usage?: Usage;
+  /** Characters of generated text a stream relayed. */
+  readonly generatedChars?: number;
+}
+
+export interface Answer {
+  readonly response: Response;
+  readonly ended: Promise<Ending>;
+}
+
+export interface AnswerOptions {
+  readonly route: RouteName;
+  readonly config: Config;
+  /** Keep the body's bytes, up to this many (the cache wants them); 0 keeps none. */
+  readonly keepBytes: number;
+  /** Read the answer for usage and completeness (the cache or the quota needs it). */
+  readonly observe: boolean;
+  /** Remove the usage-only chunk that the proxy asked for on the client's behalf. */
+  readonly stripUsage: boolean;
+}
+
+function isEventStream(headers: Headers): boolean {
+  return headers.get('content-type')?.toLowerCase().startsWith('text/event-stream') ?? false;
+}
+
+function isOpenAiError(text: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && 'error' in parsed;
+  } catch {
+    return false;
+  }
+}
+
+/** Upstream error bodies pass through (status, retry headers, body) with the key redacted. */
+async function upstreamError(upstream: Response, config: Config): Promise<Response> {
+  const headers = clientResponseHeaders(upstream.headers);
+  const text = redactSecret(await upstream.text(), config.upstreamApiKey);
+  if (isOpenAiError(text)) return new Response(text, { status: upstream.status, headers });
+  // A load balancer's HTML page is not something an SDK can show; wrap it in OpenAI's shape.
+  const message = `The upstream answered ${upstream.status} without an OpenAI error body: ${text.slice(0, 200)}`;
+  const type = errorTypeFor(upstream.status);
+  return jsonResponse(openAiError(message, 'upstream_error', { type }), { status: upstream.status, headers });
+}
+
+export async function answerFromUpstream(upstream: Response, options: AnswerOptions): Promise<Answer> {
+  const { status } = upstream;
+  const contentType = upstream.headers.get('content-type') ?? 'application/json';
+  const init = { status, headers: clientResponseHeaders(upstream.headers) };
+  const ending = (rest: Omit<Ending, 'status' | 'contentType'>) =>
+    Promise.resolve({ status, contentType, ...rest });
+  if (status < 200 || status >= 300 || !upstream.body) {
+    const response =
+      status >= 400 ? await upstreamError(upstream, options.config) : new Response(upstream.body, init);
+    return { response, ended: ending({ end: 'done', complete: false }) };
+  }
+  if (isEventStream(upstream.headers)) {
+    const transcript = options.observe
+      ? new Transcript({ route: options.route, maxBytes: options.keepBytes })
+      : undefined;
+    const relayOptions = { idleTimeoutMs: options.config.streamIdleTimeoutMs, transcript };
+    const relay =
+      options.stripUsage || options.config.streamRelay === 'checked'
+        ? relayInJs(upstream.body, { ...relayOptions, stripUsage: options.stripUsage })
+        : relayNative(upstream.body, relayOptions);
+    const ended = relay.ended.then(({ bytes, ...stream }) => ({
+      status,
+      contentType,
+      ...stream,
+      ...(bytes && stream.complete ? { body: toArrayBuffer(bytes) } : {}),
+    }));
+    return { response: new Response(relay.body, init), ended };
+  }
+  if (!options.observe)
+    return { response: new Response(upstream.body, init), ended: ending({ end: 'done', complete: true }) };
+  // A JSON answer is only useful whole, so reading it before answering costs the client nothing.
+  const body = await upstream.arrayBuffer();
+  const usage = usageInJson(body);
+  return {
+    response: new Response(body, init),
+    ended: ending({ end: 'done', complete: true, body, ...(usage ? { usage } : {}) }),
+  };
+}
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return whole && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : bytes.slice().buffer;
+}

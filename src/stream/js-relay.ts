@@ -1,0 +1,77 @@
+// The JavaScript relay: every chunk passes through a read loop, so the proxy can end a broken or
+// silent stream with an error event and remove a usage chunk it requested. It costs JavaScript
+// time on every chunk, which the native relay avoids; see the README's "Streaming" section.
+import { idleTimer, type IdleTimer } from './idle';
+import type { Relayed } from './native-relay';
+import { EventSplitter, isUsageOnlyChunk, streamErrorEvent } from './sse';
+import type { StreamEnd, StreamEnding, Transcript } from './transcript';
+
+export interface JsRelayOptions {
+  readonly idleTimeoutMs: number;
+  /** Remove the usage-only chunk (the proxy asked for it; the client did not). */
+  readonly stripUsage: boolean;
+  readonly transcript?: Transcript | undefined;
+}
+
+export function relayInJs(upstream: ReadableStream<Uint8Array>, options: JsRelayOptions): Relayed {
+  const { readable, writable } = new IdentityTransformStream();
+  const reader = upstream.getReader();
+  const idle = idleTimer(options.idleTimeoutMs, () => void reader.cancel().catch(() => undefined));
+  const ended = pump(reader, writable.getWriter(), { ...options, idle }).then((end) => {
+    idle.stop();
+    return options.transcript?.end(end) ?? { end, complete: false, generatedChars: 0 };
+  });
+  return { body: readable, ended: ended satisfies Promise<StreamEnding> };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Events are passed on whole, as soon as their blank line arrives: that is the unit a client acts
+ * on, and the unit the proxy may remove. Writes wait only for room in the stream, never for the
+ * client to read each chunk.
+ */
+async function pump(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  options: JsRelayOptions & { readonly idle: IdleTimer },
+): Promise<StreamEnd> {
+  const { idle, transcript } = options;
+  const splitter = new EventSplitter();
+  const decoder = new TextDecoder();
+  let clientGone = false;
+  // A client that disconnects errors the writable side: stop the upstream at once, even mid-read.
+  writer.closed.catch(() => {
+    clientGone = true;
+    void reader.cancel().catch(() => undefined);
+  });
+  for (;;) {
+    const next = await reader.read().catch(() => undefined);
+    idle.touch();
+    if (clientGone) return 'client_aborted';
+    if (idle.fired) return endWithError(writer, 'idle');
+    if (next === undefined || splitter.overflowed) return endWithError(writer, 'broken');
+    const events = next.done
+      ? [...splitter.push(decoder.decode()), splitter.flush()]
+      : splitter.push(decoder.decode(next.value, { stream: true }));
+    transcript?.addEvents(events);
+    const kept = options.stripUsage ? events.filter((event) => !isUsageOnlyChunk(event)) : events;
+    const text = kept.join('');
+    if (text !== '') {
+      const bytes = encoder.encode(text);
+      transcript?.keep(bytes);
+      await writer.ready.catch(() => undefined);
+      writer.write(bytes).catch(() => undefined);
+    }
+    if (next.done) {
+      await writer.close().catch(() => undefined);
+      return clientGone ? 'client_aborted' : 'done';
+    }
+  }
+}
+
+async function endWithError(writer: WritableStreamDefaultWriter<Uint8Array>, cause: 'idle' | 'broken') {
+  await writer.write(streamErrorEvent(cause)).catch(() => undefined);
+  await writer.close().catch(() => undefined);
+  return cause;
+}

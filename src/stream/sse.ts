@@ -1,0 +1,124 @@
+// Server-Sent Events as the proxy reads them: the one place event boundaries are found, what an
+// event says (its data, whether it ends an answer, usage, generated text), and the error event.
+import { openAiError } from '../errors';
+import { parseUsage, type Usage } from '../quota/usage';
+import type { RouteName } from '../routes';
+
+/**
+ * An event ends at a blank line, and a line ends in CRLF, LF or CR (WHATWG HTML, "Parsing an
+ * event stream"). A CR directly followed by LF is one line end, not two.
+ */
+const EVENT_END = /(?:\r\n|\n|\r(?!\n))(?:\r\n|\n|\r(?!\n))/g;
+/** An event longer than this is not SSE any client could use; a hostile upstream must not grow memory. */
+const MAX_EVENT_CHARS = 16 * 1024 * 1024;
+
+/** Splits decoded stream text into whole events, keeping an unfinished one for the next push. */
+export class EventSplitter {
+  private rest = '';
+  /** Set once an event outgrew MAX_EVENT_CHARS; its text was dropped. */
+  overflowed = false;
+
+  /** The events completed by `text`, each with its terminating blank line, in order. */
+  push(text: string): string[] {
+    const all = this.rest + text;
+    // A CR at the very end may be the first half of a CRLF: judge it when the next text comes.
+    const searchable = all.endsWith('\r') ? all.slice(0, -1) : all;
+    const events: string[] = [];
+    let start = 0;
+    // Only the tail of the old rest can complete a boundary; do not rescan a long pending event.
+    EVENT_END.lastIndex = Math.max(0, this.rest.length - 2);
+    for (let match = EVENT_END.exec(searchable); match; match = EVENT_END.exec(searchable)) {
+      const end = match.index + match[0].length;
+      events.push(all.slice(start, end));
+      start = end;
+    }
+    this.rest = all.slice(start);
+    if (this.rest.length > MAX_EVENT_CHARS) {
+      this.rest = '';
+      this.overflowed = true;
+    }
+    return events;
+  }
+
+  /** Whatever is left when the stream ends: an event that never got its blank line. */
+  flush(): string {
+    const rest = this.rest;
+    this.rest = '';
+    return rest;
+  }
+}
+
+/** The event's data: its `data:` lines' values joined by newlines, one leading space removed. */
+export function eventData(event: string): string {
+  return event
+    .split(/\r\n|\n|\r/)
+    .filter((line) => line.startsWith('data:'))
+    .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5))
+    .join('\n');
+}
+
+/**
+ * Chat and legacy completions end with `data: [DONE]`; the Responses API with a
+ * `response.completed` event. Anything else (a cut connection, an `error` event, a
+ * `response.failed`) is not a finished answer.
+ */
+export function isFinalEvent(event: string, route: RouteName): boolean {
+  if (route === 'responses') {
+    return /^event:\s*response\.completed\s*$/m.test(event) || event.includes('"type":"response.completed"');
+  }
+  return eventData(event).trim() === '[DONE]';
+}
+
+/** Once usage is requested every chat chunk says `"usage":null`; only an object is worth parsing. */
+const USAGE_OBJECT = /"usage":\s*\{/;
+
+/** The usage an event reports: a chat/completions usage chunk, or Responses' `response.completed`. */
+export function usageInEvent(event: string): Usage | undefined {
+  if (!USAGE_OBJECT.test(event)) return undefined;
+  try {
+    const data = JSON.parse(eventData(event)) as { usage?: unknown; response?: { usage?: unknown } };
+    return parseUsage(data.usage) ?? parseUsage(data.response?.usage);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The chunk a chat/completions stream adds for `include_usage`: usage, and `"choices": []`. */
+export function isUsageOnlyChunk(event: string): boolean {
+  if (!event.includes('"choices":[]') || !USAGE_OBJECT.test(event)) return false;
+  try {
+    const data = JSON.parse(eventData(event)) as { choices?: unknown };
+    return Array.isArray(data.choices) && data.choices.length === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** JSON string fields that carry generated text: chat and completions deltas, tool-call arguments. */
+const GENERATED_TEXT = /"(?:content|text|arguments|refusal)":"((?:[^"\\]|\\.)*)"/g;
+/** Responses streams repeat the whole text in `.done` events; count only the `.delta` ones. */
+const RESPONSES_DELTA = /"delta":"((?:[^"\\]|\\.)*)"/g;
+
+/** Characters of generated text in an event, as written on the wire (escapes count as written). */
+export function generatedChars(event: string, route: RouteName): number {
+  const pattern = route === 'responses' ? RESPONSES_DELTA : GENERATED_TEXT;
+  let chars = 0;
+  for (const match of event.matchAll(pattern)) chars += match[1]?.length ?? 0;
+  return chars;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The event that tells a client its stream broke. The leading blank line ends any half-written
+ * event; a `data:` payload with an `error` key makes the SDKs throw instead of returning a
+ * truncated answer as if it were complete.
+ */
+export function streamErrorEvent(cause: 'idle' | 'broken'): Uint8Array {
+  const message =
+    cause === 'idle'
+      ? 'The upstream stopped sending (STREAM_IDLE_TIMEOUT_MS); the response is incomplete.'
+      : 'The upstream connection was lost before the response was complete.';
+  const error = openAiError(message, 'stream_interrupted', { type: 'server_error' });
+  return encoder.encode(`\n\ndata: ${JSON.stringify(error)}\n\n`);
+}
