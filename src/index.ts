@@ -1,6 +1,7 @@
 // The Worker: an allow-listed OpenAI-compatible router with CORS and OpenAI-shaped errors.
 import { Router, type IRequest } from 'itty-router';
 import { readConfig } from './config/read';
+import { ConfigError } from './config/values';
 import { ProxyError, errorResponse, unknownUrl } from './errors';
 import { modelsHandler } from './handlers/models';
 import { playgroundHandler } from './handlers/playground';
@@ -31,16 +32,36 @@ function methodNotAllowed(route: ProxyRoute) {
   };
 }
 
+/** CORS needs the config; the answer that explains a broken config goes out without it. */
+function withCorsWhenConfigured(response: Response, request: IRequest, env: Env): Response {
+  try {
+    return withCors(response, request, readConfig(env));
+  } catch {
+    return response;
+  }
+}
+
 const router = Router<IRequest, Args>({
   // Cloudflare's ray id names the request in its logs; under Miniflare there is none.
   catch: (error: unknown, request: IRequest) =>
     errorResponse(error, request.headers.get('cf-ray') ?? crypto.randomUUID()),
-  finally: [
-    (response: Response, request: IRequest, env: Env) => withCors(response, request, readConfig(env)),
-  ],
+  finally: [withCorsWhenConfigured],
 });
 
-router.get('/healthz', () => new Response('ok\n', { headers: { 'content-type': 'text/plain' } }));
+/** Health names a misconfigured variable, never a value, so `npm run dev` and monitors can say which. */
+function health(_request: IRequest, env: Env): Response {
+  const text = (body: string, status: number) =>
+    new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  try {
+    readConfig(env);
+    return text('ok\n', 200);
+  } catch (error) {
+    if (error instanceof ConfigError) return text(`misconfigured: ${error.variable}\n`, 503);
+    throw error;
+  }
+}
+
+router.get('/healthz', health);
 for (const route of ROUTES) {
   router.options(route.pattern, preflight(route));
   if (route.method === 'GET') router.get(route.pattern, modelsHandler(route));

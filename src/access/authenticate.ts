@@ -51,6 +51,9 @@ export async function authenticate(request: Request, config: Config): Promise<Ca
       'This proxy has no client access configured. Set the PROXY_KEYS secret (comma-separated keys that clients send as "Authorization: Bearer <key>"), TOKEN_SECRET for signed browser tokens, or ALLOW_ANONYMOUS=true for local development.',
     );
   }
+  // An open deployment with no keys at all: the SDKs always send some key, so ignore it.
+  const keysConfigured = config.proxyKeys.length > 0 || config.tokenKey !== undefined;
+  if (config.allowAnonymous && !keysConfigured) return anonymousCaller(credentials, config);
   const token = bearerToken(credentials.authorization);
   if (token === undefined) {
     if (config.allowAnonymous && credentials.authorization === null)
@@ -77,8 +80,9 @@ async function keyCaller(token: string, config: Config): Promise<Caller> {
   return {
     kind: 'key',
     id: `key_${hex(presented, 8)}`,
-    // A key's own limits replace the defaults: the operator chose them for this key.
-    limits: { rpm: entry.rpm ?? config.requestsPerMinute, tpd: entry.tpd ?? config.tokensPerDay },
+    // The defaults are for callers the operator does not control; a server key is unlimited
+    // unless its own entry sets a limit.
+    limits: { rpm: entry.rpm ?? 0, tpd: entry.tpd ?? 0 },
     ...(entry.models ? { models: entry.models } : {}),
   };
 }
@@ -111,7 +115,7 @@ async function tokenCaller(
 function anonymousCaller(credentials: Credentials, config: Config): Caller {
   return {
     kind: 'anonymous',
-    id: `ip:${credentials.clientIp ?? 'unknown'}`,
+    id: `ip:${clientNetwork(credentials.clientIp)}`,
     limits: { rpm: config.requestsPerMinute, tpd: config.tokensPerDay },
   };
 }
@@ -120,4 +124,21 @@ function anonymousCaller(credentials: Credentials, config: Config): Caller {
 function narrow(limit: number, claim: number | undefined): number {
   if (claim === undefined || claim === 0) return limit;
   return limit === 0 ? claim : Math.min(limit, claim);
+}
+
+/**
+ * The unit an anonymous quota belongs to: an IPv4 address, or an IPv6 /64, because one client
+ * (one home or one VM) is routinely given a whole /64 and could otherwise rotate through it.
+ */
+export function clientNetwork(ip: string | null): string {
+  if (ip === null || !ip.includes(':')) return ip ?? 'unknown';
+  if (ip.includes('.')) return ip.slice(ip.lastIndexOf(':') + 1); // IPv4-mapped: the IPv4 address.
+  const [head = '', tail = ''] = ip.toLowerCase().split('::', 2);
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === '' ? [] : tail.split(':');
+  const groups = ip.includes('::')
+    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  const prefix = groups.slice(0, 4).map((group) => (Number.parseInt(group, 16) || 0).toString(16));
+  return `${prefix.join(':')}::/64`;
 }

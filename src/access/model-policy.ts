@@ -31,24 +31,46 @@ export function checkModel(
   }
 }
 
-/** The request field that bounds output tokens on each route (chat accepts either name). */
-export function outputLimit(route: RouteName, body: Readonly<Record<string, unknown>>) {
-  const fields =
-    route === 'chat.completions'
-      ? ['max_completion_tokens', 'max_tokens']
-      : route === 'responses'
-        ? ['max_output_tokens']
-        : route === 'completions'
-          ? ['max_tokens']
-          : [];
-  const field = fields.find((name) => body[name] !== undefined && body[name] !== null);
-  const value = field === undefined ? undefined : body[field];
-  return { fields, field, value: typeof value === 'number' ? value : undefined };
+/** The request fields that bound output tokens, per route (chat accepts either name). */
+const OUTPUT_FIELDS: Readonly<Record<RouteName, readonly string[]>> = {
+  'chat.completions': ['max_completion_tokens', 'max_tokens'],
+  completions: ['max_tokens'],
+  responses: ['max_output_tokens'],
+  embeddings: [],
+  'models.list': [],
+  'models.retrieve': [],
+};
+
+/** A count field as the request gives it: a whole number of at least 1, else `undefined`. */
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 1 ? value : undefined;
+}
+
+export interface OutputBound {
+  /** The fields this route accepts, and those the request sets. */
+  readonly fields: readonly string[];
+  readonly present: readonly { readonly field: string; readonly value: unknown }[];
+  /** Completions generated per request: `n`, times `best_of` where the route has it. */
+  readonly choices: number;
+  /** The most output tokens the request may produce, if every limit it sets is a number. */
+  readonly total: number | undefined;
+}
+
+/** How much output a request may produce: each choice up to the largest limit it sets. */
+export function outputBound(route: RouteName, body: Readonly<Record<string, unknown>>): OutputBound {
+  const fields = OUTPUT_FIELDS[route];
+  const present = fields
+    .filter((field) => body[field] !== undefined && body[field] !== null)
+    .map((field) => ({ field, value: body[field] }));
+  const choices = (count(body['n']) ?? 1) * (route === 'completions' ? (count(body['best_of']) ?? 1) : 1);
+  const limits = present.map(({ value }) => count(value));
+  const valid = limits.length > 0 && limits.every((limit) => limit !== undefined);
+  return { fields, present, choices, total: valid ? choices * Math.max(...(limits as number[])) : undefined };
 }
 
 /**
- * A token's `max_tokens` cap is enforced by refusing, not rewriting: a request must ask for at
- * most the cap, so what the client sent is what the upstream gets.
+ * A token's `max_tokens` cap bounds the whole request, and is enforced by refusing, not
+ * rewriting: every output limit the request sets, times its choices, must be within the cap.
  */
 export function checkOutputCap(
   route: RouteName,
@@ -56,14 +78,17 @@ export function checkOutputCap(
   cap?: number,
 ): void {
   if (cap === undefined) return;
-  const limit = outputLimit(route, body);
-  const name = limit.fields[0];
-  if (name === undefined) return; // Embeddings produce no output tokens.
-  if (limit.value === undefined || limit.value > cap) {
+  const bound = outputBound(route, body);
+  const first = bound.fields[0];
+  if (first === undefined) return; // Embeddings produce no output tokens.
+  const over = bound.present.find(({ value }) => (count(value) ?? Infinity) * bound.choices > cap);
+  if (bound.present.length === 0 || over) {
+    const per =
+      bound.choices > 1 ? ` (${bound.choices} choices: each at most ${Math.floor(cap / bound.choices)})` : '';
     throw badRequest(
       'max_tokens_over_cap',
-      `This client may request at most ${cap} output tokens: set ${limit.fields.join(' or ')} to ${cap} or less.`,
-      limit.field ?? name,
+      `This client may request at most ${cap} output tokens in all${per}: set ${bound.fields.join(' or ')} within it.`,
+      over?.field ?? first,
     );
   }
 }

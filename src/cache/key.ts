@@ -22,17 +22,20 @@ export interface CacheKeyParts {
   readonly scope: string;
   /** A streamed and a non-streamed request never share an entry. */
   readonly mode: 'json' | 'sse';
+  /** The client headers forwarded upstream (`openai-beta` changes the answer). */
+  readonly headers: readonly string[];
   readonly body: unknown;
 }
 
 /** SHA-256 over every part, each length-prefixed so no two part lists can collide by concatenation. */
 export async function cacheKey(parts: CacheKeyParts): Promise<string> {
   const fields = [
-    'v1',
+    'v2',
     parts.route,
     parts.upstreamBaseUrl,
     parts.scope,
     parts.mode,
+    parts.headers.join('\n'),
     canonicalJson(parts.body),
   ];
   const material = fields.map((field) => `${field.length}:${field}`).join('\n');

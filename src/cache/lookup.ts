@@ -3,6 +3,7 @@ import type { Caller } from '../access/authenticate';
 import type { Config } from '../config/read';
 import type { Ending } from '../http/answer';
 import { isStreamed, type JsonBody } from '../http/body';
+import { answerChangingHeaders } from '../http/headers';
 import type { RouteName } from '../routes';
 import { parseCacheControl } from './control';
 import { joinFlight, startFlight } from './inflight';
@@ -21,7 +22,7 @@ export interface CacheRequest {
   readonly config: Config;
   readonly caller: Caller;
   readonly body: JsonBody;
-  readonly cacheControl: string | null;
+  readonly headers: Headers;
   readonly kv: KVNamespace;
 }
 
@@ -36,13 +37,14 @@ export type CacheLookup =
 
 export async function lookUpCache(request: CacheRequest): Promise<CacheLookup> {
   const { config, caller, route } = request;
-  const directives = parseCacheControl(request.cacheControl);
+  const directives = parseCacheControl(request.headers.get('cache-control'));
   if (config.cacheTtlSeconds === 0 || !CACHEABLE.has(route) || !directives.write) return { status: 'bypass' };
   const key = await cacheKey({
     route,
     upstreamBaseUrl: config.upstreamBaseUrl,
     scope: config.cacheScope === 'shared' ? 'shared' : caller.id,
     mode: isStreamed(request.body) ? 'sse' : 'json',
+    headers: answerChangingHeaders(request.headers),
     body: request.body.json,
   });
   if (directives.read) {

@@ -1,5 +1,6 @@
 // Reads and validates the Worker's configuration once per environment object, into a frozen,
 // typed Config that also carries what is derived from it (key digests, the token key).
+import { secretRedactor, type Redactor } from '../http/redact';
 import { parseProxyKeys, type ProxyKey } from './proxy-keys';
 import { ConfigError, ORIGIN, flag, integer, list, oneOf, text, type RawEnv } from './values';
 
@@ -31,6 +32,8 @@ export interface Config {
   readonly tokensPerDay: number;
   /** Server-wide model allow-list; `undefined` allows every model. */
   readonly allowedModels: readonly string[] | undefined;
+  /** Finds and removes every configured secret, in every form, from what goes to a client. */
+  readonly redactor: Redactor;
 }
 
 const MIB = 1024 * 1024;
@@ -52,6 +55,11 @@ export function readConfig(env: object): Config {
 
 export function parseConfig(env: RawEnv): Config {
   const proxyKeys = Object.freeze(parseProxyKeys(text(env, 'PROXY_KEYS')));
+  const secrets = [
+    text(env, 'OPENAI_API_KEY'),
+    text(env, 'TOKEN_SECRET'),
+    ...proxyKeys.map((entry) => entry.key),
+  ];
   return Object.freeze({
     upstreamBaseUrl: parseBaseUrl(text(env, 'OPENAI_BASE_URL') ?? 'https://api.openai.com/v1'),
     upstreamApiKey: text(env, 'OPENAI_API_KEY'),
@@ -70,6 +78,7 @@ export function parseConfig(env: RawEnv): Config {
     requestsPerMinute: integer(env, 'REQUESTS_PER_MINUTE', 60),
     tokensPerDay: integer(env, 'TOKENS_PER_DAY', 0),
     allowedModels: modelList(text(env, 'ALLOWED_MODELS')),
+    redactor: secretRedactor(secrets),
   });
 }
 

@@ -52,7 +52,7 @@ export function modelsHandler(route: ProxyRoute) {
     const upstream = await fetchUpstream({
       url: config.upstreamBaseUrl + path,
       method: 'GET',
-      headers: upstreamRequestHeaders(request.headers, config.upstreamApiKey),
+      headers: upstreamRequestHeaders(request.headers, config.upstreamApiKey, false),
       timeoutMs: config.upstreamTimeoutMs,
     });
     const filtered =

@@ -13,7 +13,7 @@ import { upstreamRequestHeaders } from '../http/headers';
 import { fetchUpstream } from '../http/upstream';
 import { admitRequest, withCallerLimits, type Ticket } from '../quota/admission';
 import { needsUsageChunk, withUsageRequested } from '../quota/usage-request';
-import { reservation, totalTokens } from '../quota/usage';
+import { promptEstimate, reservation, totalTokens } from '../quota/usage';
 import { upstreamPath, type ProxyRoute } from '../routes';
 
 export function proxyHandler(route: ProxyRoute) {
@@ -26,56 +26,72 @@ export function proxyHandler(route: ProxyRoute) {
     const ticket = await admitRequest(
       env.QUOTA,
       caller,
-      reservation(route.name, body.json, body.bytes.byteLength),
+      reservation(route.name, body.json, body.bytes.length),
     );
-    const cache = await lookUpCache({
-      route: route.name,
-      config,
-      caller,
-      body,
-      cacheControl: request.headers.get('cache-control'),
-      kv: env.CACHE,
-    });
-    if (cache.status === 'hit') {
-      ctx.waitUntil(ticket?.settle(0) ?? Promise.resolve());
-      return withCallerLimits(cache.response, ticket);
-    }
-    const countsTokens = ticket !== undefined && caller.limits.tpd > 0;
-    const stripUsage = needsUsageChunk(route.name, body, countsTokens);
-    let upstream: Response;
+    const settle = (ending: Ending | undefined, cache?: CacheLookup) =>
+      afterAnswer({ ending, cache, ticket, promptTokens: promptEstimate(body.bytes.length) });
+    let cache: CacheLookup | undefined;
     try {
-      upstream = await fetchUpstream({
+      cache = await lookUpCache({
+        route: route.name,
+        config,
+        caller,
+        body,
+        headers: request.headers,
+        kv: env.CACHE,
+      });
+      if (cache.status === 'hit') {
+        ctx.waitUntil(ticket?.settle(0) ?? Promise.resolve()); // A hit costs no tokens.
+        return withCallerLimits(cache.response, ticket);
+      }
+      const countsTokens = ticket !== undefined && caller.limits.tpd > 0;
+      const stripUsage = needsUsageChunk(route.name, body, countsTokens);
+      const upstream = await fetchUpstream({
         url: config.upstreamBaseUrl + (upstreamPath(route, {}) ?? ''),
         method: 'POST',
-        headers: upstreamRequestHeaders(request.headers, config.upstreamApiKey),
+        headers: upstreamRequestHeaders(request.headers, config.upstreamApiKey, true),
         body: stripUsage ? withUsageRequested(body) : body.bytes,
         timeoutMs: config.upstreamTimeoutMs,
       });
+      const answer = await answerFromUpstream(upstream, {
+        route: route.name,
+        config,
+        keepBytes: cache.status === 'miss' ? MAX_ENTRY_BYTES : 0,
+        observe: cache.status === 'miss' || countsTokens,
+        stripUsage,
+      });
+      ctx.waitUntil(answer.ended.then((ending) => settle(ending, cache)));
+      answer.response.headers.set('x-cache', cache.status === 'miss' ? 'MISS' : 'BYPASS');
+      return withCallerLimits(answer.response, ticket);
     } catch (error) {
-      ctx.waitUntil(afterAnswer(undefined, cache, ticket));
+      // Nothing was answered: release the reservation, and let requests waiting on this one go.
+      ctx.waitUntil(settle(undefined, cache));
       throw error;
     }
-    const answer = await answerFromUpstream(upstream, {
-      route: route.name,
-      config,
-      keepBytes: cache.status === 'miss' ? MAX_ENTRY_BYTES : 0,
-      observe: cache.status === 'miss' || countsTokens,
-      stripUsage,
-    });
-    ctx.waitUntil(answer.ended.then((ending) => afterAnswer(ending, cache, ticket)));
-    answer.response.headers.set('x-cache', cache.status === 'miss' ? 'MISS' : 'BYPASS');
-    return withCallerLimits(answer.response, ticket);
   };
 }
 
-/** Once the client has the whole answer: store it if it is whole, and settle what it used. */
-async function afterAnswer(ending: Ending | undefined, cache: CacheLookup, ticket: Ticket | undefined) {
-  const stored = cache.status === 'miss' ? cache.store(ending) : undefined;
-  await Promise.all([stored, ticket?.settle(tokensUsed(ending))]);
+interface Outcome {
+  readonly ending: Ending | undefined;
+  readonly cache: CacheLookup | undefined;
+  readonly ticket: Ticket | undefined;
+  readonly promptTokens: number;
 }
 
-/** A failed call used nothing; an answer without usage keeps its reservation (`undefined`). */
-function tokensUsed(ending: Ending | undefined): number | undefined {
+/** Once the client has the whole answer: store it if it is whole, and settle what it used. */
+async function afterAnswer({ ending, cache, ticket, promptTokens }: Outcome): Promise<void> {
+  const stored = cache?.status === 'miss' ? cache.store(ending) : undefined;
+  await Promise.all([stored, ticket?.settle(tokensUsed(ending, promptTokens))]);
+}
+
+/**
+ * What to charge. A failed call used nothing. A stream that ended without its usage report
+ * (the client left, it went idle or broke) is charged what it relayed: never less than the
+ * client received. A JSON answer without usage keeps its reservation (`undefined`).
+ */
+function tokensUsed(ending: Ending | undefined, promptTokens: number): number | undefined {
   if (!ending || ending.status < 200 || ending.status >= 300) return 0;
-  return ending.usage ? totalTokens(ending.usage) : undefined;
+  if (ending.usage) return totalTokens(ending.usage);
+  if (ending.generatedChars !== undefined) return promptTokens + Math.ceil(ending.generatedChars / 4);
+  return undefined;
 }

@@ -8,7 +8,7 @@ import { relayInJs } from '../stream/js-relay';
 import { relayNative } from '../stream/native-relay';
 import { Transcript, type StreamEnd } from '../stream/transcript';
 import { clientResponseHeaders } from './headers';
-import { redactSecret } from './redact';
+import { redactErrorText, type Redactor } from './redact';
 
 /** How an answer ended, known once the client has it (for a stream: once it is over). */
 export interface Ending {
@@ -53,10 +53,10 @@ function isOpenAiError(text: string): boolean {
   }
 }
 
-/** Upstream error bodies pass through (status, retry headers, body) with the key redacted. */
-async function upstreamError(upstream: Response, config: Config): Promise<Response> {
-  const headers = clientResponseHeaders(upstream.headers);
-  const text = redactSecret(await upstream.text(), config.upstreamApiKey);
+/** Upstream error bodies pass through (status, retry headers, body) with secrets redacted. */
+async function upstreamError(upstream: Response, redactor: Redactor): Promise<Response> {
+  const headers = clientResponseHeaders(upstream.headers, redactor);
+  const text = redactErrorText(await upstream.text(), redactor);
   if (isOpenAiError(text)) return new Response(text, { status: upstream.status, headers });
   // A load balancer's HTML page is not something an SDK can show; wrap it in OpenAI's shape.
   const message = `The upstream answered ${upstream.status} without an OpenAI error body: ${text.slice(0, 200)}`;
@@ -66,41 +66,59 @@ async function upstreamError(upstream: Response, config: Config): Promise<Respon
 
 export async function answerFromUpstream(upstream: Response, options: AnswerOptions): Promise<Answer> {
   const { status } = upstream;
+  const { redactor } = options.config;
   const contentType = upstream.headers.get('content-type') ?? 'application/json';
-  const init = { status, headers: clientResponseHeaders(upstream.headers) };
+  const init = { status, headers: clientResponseHeaders(upstream.headers, redactor) };
   const ending = (rest: Omit<Ending, 'status' | 'contentType'>) =>
     Promise.resolve({ status, contentType, ...rest });
   if (status < 200 || status >= 300 || !upstream.body) {
     const response =
-      status >= 400 ? await upstreamError(upstream, options.config) : new Response(upstream.body, init);
+      status >= 400 ? await upstreamError(upstream, redactor) : new Response(upstream.body, init);
     return { response, ended: ending({ end: 'done', complete: false }) };
   }
-  if (isEventStream(upstream.headers)) {
-    const transcript = options.observe
-      ? new Transcript({ route: options.route, maxBytes: options.keepBytes })
-      : undefined;
-    const relayOptions = { idleTimeoutMs: options.config.streamIdleTimeoutMs, transcript };
-    const relay =
-      options.stripUsage || options.config.streamRelay === 'checked'
-        ? relayInJs(upstream.body, { ...relayOptions, stripUsage: options.stripUsage })
-        : relayNative(upstream.body, relayOptions);
-    const ended = relay.ended.then(({ bytes, ...stream }) => ({
-      status,
-      contentType,
-      ...stream,
-      ...(bytes && stream.complete ? { body: toArrayBuffer(bytes) } : {}),
-    }));
-    return { response: new Response(relay.body, init), ended };
-  }
-  if (!options.observe)
-    return { response: new Response(upstream.body, init), ended: ending({ end: 'done', complete: true }) };
+  if (isEventStream(upstream.headers))
+    return relayStream(upstream.body, { ...options, status, contentType, init });
   // A JSON answer is only useful whole, so reading it before answering costs the client nothing.
-  const body = await upstream.arrayBuffer();
-  const usage = usageInJson(body);
+  const body = redactBody(await upstream.arrayBuffer(), redactor);
+  const usage = options.observe ? usageInJson(body) : undefined;
   return {
     response: new Response(body, init),
     ended: ending({ end: 'done', complete: true, body, ...(usage ? { usage } : {}) }),
   };
+}
+
+/** The body with every secret redacted; the very same bytes when it holds none. */
+function redactBody(body: ArrayBuffer, redactor: Redactor): ArrayBuffer {
+  const text = new TextDecoder().decode(body);
+  if (!redactor.finds(text)) return body;
+  return toArrayBuffer(new TextEncoder().encode(redactor.redact(text)));
+}
+
+interface StreamAnswer extends AnswerOptions {
+  readonly status: number;
+  readonly contentType: string;
+  readonly init: ResponseInit;
+}
+
+/**
+ * The native relay cannot look inside a live stream, so a stream it relayed is cached only if
+ * it holds no secret; the JavaScript relay redacts as it goes.
+ */
+function relayStream(body: ReadableStream<Uint8Array>, options: StreamAnswer): Answer {
+  const { config, status, contentType } = options;
+  const transcript = options.observe
+    ? new Transcript({ route: options.route, maxBytes: options.keepBytes })
+    : undefined;
+  const relayOptions = { idleTimeoutMs: config.streamIdleTimeoutMs, transcript };
+  const javascript = options.stripUsage || config.streamRelay === 'checked';
+  const relay = javascript
+    ? relayInJs(body, { ...relayOptions, stripUsage: options.stripUsage, redactor: config.redactor })
+    : relayNative(body, relayOptions);
+  const ended = relay.ended.then(({ bytes, ...stream }) => {
+    const storable = bytes && stream.complete && !config.redactor.finds(new TextDecoder().decode(bytes));
+    return { status, contentType, ...stream, ...(storable ? { body: toArrayBuffer(bytes) } : {}) };
+  });
+  return { response: new Response(relay.body, options.init), ended };
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {

@@ -41,10 +41,34 @@ export function isStreamed(body: JsonBody): boolean {
   return body.json['stream'] === true;
 }
 
+/** Far deeper than any real request; deeper input only exists to exhaust a parser's stack. */
+const MAX_DEPTH = 64;
+
+/** How deeply arrays and objects nest, counting only brackets outside strings; stops past `max`. */
+function nestingDepth(bytes: Uint8Array, max: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index];
+    if (inString) {
+      if (byte === 0x5c)
+        index++; // A backslash escapes the next byte, quotes included.
+      else if (byte === 0x22) inString = false;
+    } else if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) {
+      if (++depth > max) return depth;
+    } else if (byte === 0x7d || byte === 0x5d) depth--;
+  }
+  return depth;
+}
+
 export async function readJsonBody(request: Request, limit: number): Promise<JsonBody> {
   const bytes = await readBytes(request, limit);
   if (bytes.byteLength === 0) {
     throw new ProxyError(400, 'invalid_json', 'Request body is empty; send a JSON object.');
+  }
+  if (nestingDepth(bytes, MAX_DEPTH) > MAX_DEPTH) {
+    throw new ProxyError(400, 'invalid_json', `Request body nests deeper than ${MAX_DEPTH} levels.`);
   }
   let json: unknown;
   try {

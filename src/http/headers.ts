@@ -1,11 +1,26 @@
 // Which headers cross the proxy, in each direction. Both directions are allow-lists.
+import type { Redactor } from './redact';
 
 /**
  * Request headers the upstream needs to serve the request. The client's `authorization`,
  * cookies, `cf-*`, `x-forwarded-*` and every other identity header stay behind; `accept-encoding`
  * is left to the runtime, which negotiates and decodes compression on its own.
  */
-const REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta'] as const;
+const REQUEST_HEADERS = ['accept', 'openai-beta'] as const;
+/**
+ * The forwarded headers that can change the answer, so the cache key includes them:
+ * `openai-beta` opts into other behaviour; `accept` does not (OpenAI answers JSON or SSE by the
+ * body's `stream` whatever it says), and keying on it would split curl's entries from the SDK's.
+ */
+const ANSWER_CHANGING = ['openai-beta'] as const;
+
+/** The forwarded headers that change the answer, as `name: value` lines for the cache key. */
+export function answerChangingHeaders(client: Headers): string[] {
+  return ANSWER_CHANGING.flatMap((name) => {
+    const value = client.get(name);
+    return value === null ? [] : [`${name}: ${value}`];
+  });
+}
 
 /** Response headers a client (and the SDKs' retry logic) relies on. */
 const RESPONSE_HEADERS = new Set([
@@ -20,8 +35,17 @@ const RESPONSE_HEADERS = new Set([
 ]);
 const RESPONSE_HEADER_PREFIXES = ['x-ratelimit-'];
 
-export function upstreamRequestHeaders(client: Headers, apiKey: string | undefined): Headers {
+/**
+ * A body always goes up as `application/json`: it was parsed as JSON whatever the client
+ * labelled it, and a browser's `text/plain` "simple request" must not reach the upstream as text.
+ */
+export function upstreamRequestHeaders(
+  client: Headers,
+  apiKey: string | undefined,
+  hasBody: boolean,
+): Headers {
   const headers = new Headers();
+  if (hasBody) headers.set('content-type', 'application/json');
   for (const name of REQUEST_HEADERS) {
     const value = client.get(name);
     if (value !== null) headers.set(name, value);
@@ -35,10 +59,11 @@ function isForwardedResponseHeader(name: string): boolean {
   return RESPONSE_HEADERS.has(lower) || RESPONSE_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
 }
 
-export function clientResponseHeaders(upstream: Headers): Headers {
+/** An allow-listed header whose value holds a secret in any form is dropped, not rewritten. */
+export function clientResponseHeaders(upstream: Headers, redactor: Redactor): Headers {
   const headers = new Headers();
   for (const [name, value] of upstream) {
-    if (isForwardedResponseHeader(name)) headers.set(name, value);
+    if (isForwardedResponseHeader(name) && !redactor.finds(value)) headers.set(name, value);
   }
   return headers;
 }

@@ -17,12 +17,15 @@ export interface UpstreamCall {
 export async function fetchUpstream(call: UpstreamCall): Promise<Response> {
   const controller = new AbortController();
   const timer = call.timeoutMs > 0 ? setTimeout(() => controller.abort(), call.timeoutMs) : 0;
+  let response: Response;
   try {
-    return await fetch(call.url, {
+    response = await fetch(call.url, {
       method: call.method,
       headers: call.headers,
       body: call.body ?? null,
       signal: controller.signal,
+      // A redirect would resend the prompt, or the key, wherever the upstream points.
+      redirect: 'manual',
     });
   } catch {
     // The runtime's error text can include the upstream URL; say only what happened.
@@ -37,4 +40,13 @@ export async function fetchUpstream(call: UpstreamCall): Promise<Response> {
   } finally {
     clearTimeout(timer);
   }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel();
+    throw new ProxyError(
+      502,
+      'upstream_redirect',
+      `The upstream answered with a redirect (${response.status}), which the proxy never follows.`,
+    );
+  }
+  return response;
 }

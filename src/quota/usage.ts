@@ -1,5 +1,5 @@
 // Token usage: reserved before a call from the request, read after it from the answer.
-import { outputLimit } from '../access/model-policy';
+import { outputBound } from '../access/model-policy';
 import type { RouteName } from '../routes';
 
 /** Tokens an answer used, as the upstream reported them. */
@@ -11,19 +11,21 @@ export interface Usage {
 /** Output allowance reserved when a request does not bound its own output. */
 const DEFAULT_OUTPUT_RESERVE = 1024;
 
-/**
- * An upper-leaning estimate: prompt text is roughly 4 bytes per token in JSON, plus the output
- * the request may produce (`n` choices each up to the limit).
- */
+/** Prompt text is roughly 4 bytes per token in JSON: an upper-leaning estimate. */
+export function promptEstimate(bodyBytes: number): number {
+  return Math.ceil(bodyBytes / 4);
+}
+
+/** The most a request may use: its prompt estimate plus all the output it may produce. */
 export function reservation(
   route: RouteName,
   body: Readonly<Record<string, unknown>>,
   bodyBytes: number,
 ): number {
-  const prompt = Math.ceil(bodyBytes / 4);
+  const prompt = promptEstimate(bodyBytes);
   if (route === 'embeddings') return prompt;
-  const choices = typeof body['n'] === 'number' && body['n'] > 1 ? body['n'] : 1;
-  return prompt + choices * (outputLimit(route, body).value ?? DEFAULT_OUTPUT_RESERVE);
+  const bound = outputBound(route, body);
+  return prompt + (bound.total ?? bound.choices * DEFAULT_OUTPUT_RESERVE);
 }
 
 /**

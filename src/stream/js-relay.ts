@@ -1,6 +1,7 @@
 // The JavaScript relay: every chunk passes through a read loop, so the proxy can end a broken or
 // silent stream with an error event and remove a usage chunk it requested. It costs JavaScript
 // time on every chunk, which the native relay avoids; see the README's "Streaming" section.
+import type { Redactor } from '../http/redact';
 import { idleTimer, type IdleTimer } from './idle';
 import type { Relayed } from './native-relay';
 import { EventSplitter, isUsageOnlyChunk, streamErrorEvent } from './sse';
@@ -11,6 +12,8 @@ export interface JsRelayOptions {
   /** Remove the usage-only chunk (the proxy asked for it; the client did not). */
   readonly stripUsage: boolean;
   readonly transcript?: Transcript | undefined;
+  /** Removes secrets from each batch of whole events before it is sent. */
+  readonly redactor?: Redactor | undefined;
 }
 
 export function relayInJs(upstream: ReadableStream<Uint8Array>, options: JsRelayOptions): Relayed {
@@ -54,9 +57,10 @@ async function pump(
     const events = next.done
       ? [...splitter.push(decoder.decode()), splitter.flush()]
       : splitter.push(decoder.decode(next.value, { stream: true }));
-    transcript?.addEvents(events);
+    transcript?.addText(events.join(''));
     const kept = options.stripUsage ? events.filter((event) => !isUsageOnlyChunk(event)) : events;
-    const text = kept.join('');
+    const joined = kept.join('');
+    const text = options.redactor?.redact(joined) ?? joined;
     if (text !== '') {
       const bytes = encoder.encode(text);
       transcript?.keep(bytes);

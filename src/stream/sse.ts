@@ -57,31 +57,8 @@ export function eventData(event: string): string {
     .join('\n');
 }
 
-/**
- * Chat and legacy completions end with `data: [DONE]`; the Responses API with a
- * `response.completed` event. Anything else (a cut connection, an `error` event, a
- * `response.failed`) is not a finished answer.
- */
-export function isFinalEvent(event: string, route: RouteName): boolean {
-  if (route === 'responses') {
-    return /^event:\s*response\.completed\s*$/m.test(event) || event.includes('"type":"response.completed"');
-  }
-  return eventData(event).trim() === '[DONE]';
-}
-
 /** Once usage is requested every chat chunk says `"usage":null`; only an object is worth parsing. */
 const USAGE_OBJECT = /"usage":\s*\{/;
-
-/** The usage an event reports: a chat/completions usage chunk, or Responses' `response.completed`. */
-export function usageInEvent(event: string): Usage | undefined {
-  if (!USAGE_OBJECT.test(event)) return undefined;
-  try {
-    const data = JSON.parse(eventData(event)) as { usage?: unknown; response?: { usage?: unknown } };
-    return parseUsage(data.usage) ?? parseUsage(data.response?.usage);
-  } catch {
-    return undefined;
-  }
-}
 
 /** The chunk a chat/completions stream adds for `include_usage`: usage, and `"choices": []`. */
 export function isUsageOnlyChunk(event: string): boolean {
@@ -94,17 +71,60 @@ export function isUsageOnlyChunk(event: string): boolean {
   }
 }
 
+/*
+ * What follows reads whole *lines* of a stream rather than events: a JSON string never holds a
+ * raw line break, so every field below lies within one line, and a batch of lines can be
+ * scanned by a few native regular expressions instead of JavaScript per event.
+ */
+
+const USAGE_LINE = /^data:.*"usage":\s*\{.*$/gm;
+
+/** The usage reported in these lines: a chat/completions usage chunk, or `response.completed`. */
+export function usageInLines(lines: string): Usage | undefined {
+  if (!USAGE_OBJECT.test(lines)) return undefined;
+  let usage: Usage | undefined;
+  for (const [line] of lines.matchAll(USAGE_LINE)) {
+    try {
+      const data = JSON.parse(line.slice(5)) as { usage?: unknown; response?: { usage?: unknown } };
+      usage = parseUsage(data.usage) ?? parseUsage(data.response?.usage) ?? usage;
+    } catch {
+      // Not JSON on one line: not a usage report this proxy can read.
+    }
+  }
+  return usage;
+}
+
 /** JSON string fields that carry generated text: chat and completions deltas, tool-call arguments. */
 const GENERATED_TEXT = /"(?:content|text|arguments|refusal)":"((?:[^"\\]|\\.)*)"/g;
 /** Responses streams repeat the whole text in `.done` events; count only the `.delta` ones. */
 const RESPONSES_DELTA = /"delta":"((?:[^"\\]|\\.)*)"/g;
 
-/** Characters of generated text in an event, as written on the wire (escapes count as written). */
-export function generatedChars(event: string, route: RouteName): number {
+/** Characters of generated text in these lines, as written on the wire (escapes as written). */
+export function generatedChars(lines: string, route: RouteName): number {
   const pattern = route === 'responses' ? RESPONSES_DELTA : GENERATED_TEXT;
   let chars = 0;
-  for (const match of event.matchAll(pattern)) chars += match[1]?.length ?? 0;
+  for (const match of lines.matchAll(pattern)) chars += match[1]?.length ?? 0;
   return chars;
+}
+
+/** The Responses API names each event twice: `event: x` and `"type":"x"` in its data. */
+const RESPONSES_EVENT = /^event:[ \t]*(\S+)|^data:[ \t]*\{"type":"([^"]+)"/gm;
+
+/** The name of the last Responses event in these lines, if any. */
+export function lastEventName(lines: string): string | undefined {
+  let name: string | undefined;
+  for (const match of lines.matchAll(RESPONSES_EVENT)) name = match[1] ?? match[2];
+  return name;
+}
+
+/**
+ * Chat and legacy completions end with `data: [DONE]`; the Responses API with a
+ * `response.completed` event. Anything else (a cut connection, an `error` event, a
+ * `response.failed`) is not a finished answer. `tail` is the end of the stream's text.
+ */
+export function isFinished(route: RouteName, tail: string, lastEvent: string | undefined): boolean {
+  if (route === 'responses') return lastEvent === 'response.completed';
+  return /(?:^|[\r\n])data:[ \t]?\[DONE\][ \t]*[\r\n]*$/.test(tail);
 }
 
 const encoder = new TextEncoder();

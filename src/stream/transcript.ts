@@ -1,8 +1,8 @@
 // What a relayed stream told the proxy by the time it ended. Keeps only what some consumer
-// needs: every byte for the cache, otherwise just the last event, the usage and a character count.
+// needs: every byte for the cache, otherwise just its end, the usage and a character count.
 import type { Usage } from '../quota/usage';
 import type { RouteName } from '../routes';
-import { EventSplitter, generatedChars, isFinalEvent, usageInEvent } from './sse';
+import { generatedChars, isFinished, lastEventName, usageInLines } from './sse';
 
 /** How a stream ended, from the proxy's side. */
 export type StreamEnd = 'done' | 'client_aborted' | 'idle' | 'broken';
@@ -25,31 +25,40 @@ export interface TranscriptOptions {
   readonly maxBytes: number;
 }
 
+/** Enough of the stream's end to see a closing `data: [DONE]`. */
+const TAIL_CHARS = 64;
+/** A line longer than this is no SSE a client could use; a hostile upstream must not grow memory. */
+const MAX_LINE_CHARS = 16 * 1024 * 1024;
+
+/**
+ * Reads a stream in batches of whole lines (see `sse.ts`): a few native regular expressions per
+ * batch, never JavaScript per event, and no bytes kept unless the cache wants them.
+ */
 export class Transcript {
-  private readonly splitter = new EventSplitter();
   private readonly decoder = new TextDecoder();
   private chunks: Uint8Array[] = [];
   private size = 0;
-  private lastEvent = '';
+  /** The start of a line that has not ended yet. */
+  private partial = '';
+  private tail = '';
+  private lastEvent: string | undefined;
   private usage: Usage | undefined;
   private chars = 0;
 
   constructor(private readonly options: TranscriptOptions) {}
 
-  /** Raw bytes as they were relayed: kept, then read event by event. */
+  /** Raw bytes as they were relayed: kept, then read. */
   addBytes(chunk: Uint8Array): void {
     this.keep(chunk);
-    this.addEvents(this.splitter.push(this.decoder.decode(chunk, { stream: true })));
+    this.addText(this.decoder.decode(chunk, { stream: true }));
   }
 
-  /** Events the caller already split (the JavaScript relay does), including any it held back. */
-  addEvents(events: readonly string[]): void {
-    for (const event of events) {
-      if (event.trim() === '') continue;
-      this.lastEvent = event;
-      this.usage = usageInEvent(event) ?? this.usage;
-      this.chars += generatedChars(event, this.options.route);
-    }
+  /** Text as it was relayed, in any pieces; only whole lines are read. */
+  addText(text: string): void {
+    const joined = this.partial + text;
+    const end = Math.max(joined.lastIndexOf('\n'), joined.lastIndexOf('\r')) + 1;
+    this.partial = joined.length - end > MAX_LINE_CHARS ? '' : joined.slice(end);
+    if (end > 0) this.read(joined.slice(0, end));
   }
 
   /** Keeps bytes for the cache; past `maxBytes` keeps nothing, since no entry could hold them. */
@@ -61,15 +70,23 @@ export class Transcript {
   }
 
   end(end: StreamEnd): StreamEnding {
-    this.addEvents([...this.splitter.push(this.decoder.decode()), this.splitter.flush()]);
+    this.read(this.partial + this.decoder.decode());
     const bytes = this.options.maxBytes > 0 && this.size <= this.options.maxBytes ? this.joined() : undefined;
     return {
       end,
-      complete: end === 'done' && isFinalEvent(this.lastEvent, this.options.route),
+      complete: end === 'done' && isFinished(this.options.route, this.tail, this.lastEvent),
       ...(bytes ? { bytes } : {}),
       ...(this.usage ? { usage: this.usage } : {}),
       generatedChars: this.chars,
     };
+  }
+
+  private read(lines: string): void {
+    if (lines === '') return;
+    this.tail = (this.tail + lines).slice(-TAIL_CHARS);
+    this.usage = usageInLines(lines) ?? this.usage;
+    this.chars += generatedChars(lines, this.options.route);
+    if (this.options.route === 'responses') this.lastEvent = lastEventName(lines) ?? this.lastEvent;
   }
 
   private joined(): Uint8Array {

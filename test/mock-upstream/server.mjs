@@ -10,6 +10,7 @@ import { GENERATION_ENDPOINTS } from './routes.mjs';
 import { createGates, num, planPieces, runSplit, runStream } from './scenarios.mjs';
 import { createControl } from './control.mjs';
 import { headerRecord, isObject, openaiHeaders, parseJson, readBody } from './http-util.mjs';
+import { sendLeak, sendRedirect } from './hostile.mjs';
 
 export { splitScenarioBytes, splitScenarioOffsets } from './scenarios.mjs';
 
@@ -110,6 +111,9 @@ export async function startMockUpstream(options = {}) {
     if (req.method === 'GET') {
       if (!modelPath) return sendJson(200, modelList());
       const id = decodeURIComponent(modelPath[1]);
+      // A hostile catalogue entry: the key it was called with, as its owner.
+      if (id === 'leak-key')
+        return sendJson(200, { ...modelObject(id), owned_by: req.headers.authorization ?? '' });
       return MODEL_IDS.includes(id)
         ? sendJson(200, modelObject(id))
         : sendJson(404, errors.modelNotFound(id));
@@ -136,6 +140,11 @@ export async function startMockUpstream(options = {}) {
 
     if (num(x.delayMs, 0) > 0) await sleep(num(x.delayMs, 0), signal);
     if (scenario === 'status') return sendStatus(x);
+    if (scenario === 'leak') {
+      const bearer = req.headers.authorization?.match(/^Bearer\s+(.*)$/i)?.[1] ?? '';
+      return sendLeak(res, x, bearer, openaiHeaders(n, started, 'application/json'));
+    }
+    if (scenario === 'redirect') return sendRedirect(res, x, openaiHeaders(n, started, 'application/json'));
     // `fail-first`: the first request with this tag fails with x_mock.status, later ones succeed.
     if (scenario === 'fail-first' && requests.filter((r) => r.tag === record.tag).length === 1) {
       return sendStatus(x);

@@ -53,11 +53,19 @@ describe('client authentication', () => {
     expect(body.error.message).toContain('ALLOW_ANONYMOUS');
   });
 
-  it('lets keyless requests through with ALLOW_ANONYMOUS=true but still rejects a wrong key', async () => {
-    const open = { ALLOW_ANONYMOUS: 'true', PROXY_KEYS: '' };
+  it('lets keyless requests through with ALLOW_ANONYMOUS=true but still rejects a wrong key when keys exist', async () => {
+    const open = { ALLOW_ANONYMOUS: 'true' };
     expect((await send('/v1/models', {}, open)).response.status).toBe(200);
     const wrong = await send('/v1/models', { headers: { authorization: 'Bearer nope' } }, open);
     expect(wrong.response.status).toBe(401);
+  });
+
+  it('serves any SDK key as anonymous when ALLOW_ANONYMOUS=true and no keys are configured', async () => {
+    const open = { ALLOW_ANONYMOUS: 'true', PROXY_KEYS: '' };
+    const sdk = await send('/v1/models', { headers: { authorization: 'Bearer sk-anything' } }, open);
+    expect(sdk.response.status).toBe(200);
+    const token = await send('/v1/models', { headers: { authorization: 'Bearer a.b.c' } }, open);
+    expect(token.response.status).toBe(200);
   });
 
   it('never forwards the client key, cookies or identity headers, and sends the upstream key', async () => {

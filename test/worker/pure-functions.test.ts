@@ -5,7 +5,7 @@ import { canonicalJson } from '../../src/cache/key';
 import { parseProxyKeys } from '../../src/config/proxy-keys';
 import { parseConfig } from '../../src/config/read';
 import { ConfigError } from '../../src/config/values';
-import { redactSecret } from '../../src/http/redact';
+import { redactErrorText, secretRedactor } from '../../src/http/redact';
 import { formatDuration } from '../../src/quota/admission';
 import { reservation } from '../../src/quota/usage';
 import { admit, emptyState, settle, utcDay } from '../../src/quota/window';
@@ -150,5 +150,37 @@ describe('paths and redaction', () => {
     ['key sk-proj-****************wxyz is invalid', undefined, 'key [redacted] is invalid'],
     ['my-upstream-secret leaked', 'my-upstream-secret', '[redacted] leaked'],
     ['nothing here', 'sk-x', 'nothing here'],
-  ])('redacts %j', (input, secret, expected) => expect(redactSecret(input, secret)).toBe(expected));
+  ])('redacts %j', (input, secret, expected) =>
+    expect(redactErrorText(input, secretRedactor([secret]))).toBe(expected),
+  );
+});
+
+describe('secret redaction in every form a client could decode', () => {
+  const key = 'sk-proj-Abc123_def-456xyz';
+  const redactor = secretRedactor([key, 'short', undefined]);
+  const b64 = (text: string) => btoa(text);
+  const escaped = (text: string) =>
+    [...text].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+  it.each([
+    ['verbatim', `{"id":"${key}"}`],
+    ['JSON \\u escapes', `{"id":"${escaped(key)}"}`],
+    ['a few characters escaped', `{"id":"sk-\\u0070roj-Abc123_def-456xyz"}`],
+    ['URL-encoded', `Bearer%20${encodeURIComponent(key).replace(/-/g, '%2D')}`],
+    ['base64 of the key', b64(key)],
+    ['base64 of Bearer <key>', b64(`Bearer ${key}`)],
+    ['base64 at offset 1', b64(`x${key}`)],
+    ['base64 at offset 2', b64(`xy${key}`)],
+    ['base64url inside JSON', `{"b":"${b64(`a:${key}`).replace(/\+/g, '-').replace(/\//g, '_')}"}`],
+  ])('finds and removes the key %s', (_form, text) => {
+    expect(redactor.finds(text)).toBe(true);
+    const redacted = redactor.redact(text);
+    expect(redacted).toContain('[redacted]');
+    expect(redactor.finds(redacted)).toBe(false);
+  });
+
+  it('leaves text without a secret exactly as it was, and ignores secrets too short to tell apart', () => {
+    const text = '{"short":"short","text":"sk-proj-Abc123_def-456xy"}';
+    expect(redactor.finds(text)).toBe(false);
+    expect(redactor.redact(text)).toBe(text);
+  });
 });

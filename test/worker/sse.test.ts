@@ -1,7 +1,7 @@
 // Table tests for the one SSE module and the JavaScript relay built on it.
 import { describe, expect, it } from 'vitest';
 import { relayInJs } from '../../src/stream/js-relay';
-import { EventSplitter, isFinalEvent, isUsageOnlyChunk, usageInEvent } from '../../src/stream/sse';
+import { EventSplitter, isUsageOnlyChunk, usageInLines } from '../../src/stream/sse';
 import { Transcript } from '../../src/stream/transcript';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -60,13 +60,31 @@ describe('what a stream says', () => {
   });
 
   it('treats [DONE] as final only as the data of an event', () => {
-    expect(isFinalEvent('data: [DONE]\n\n', 'chat.completions')).toBe(true);
-    expect(isFinalEvent('data: {"text":"[DONE]"}\n\n', 'chat.completions')).toBe(false);
+    expect(transcriptOf('data: [DONE]\n\n', 'chat.completions').complete).toBe(true);
+    expect(transcriptOf('data: {"text":"[DONE]"}\n\n', 'chat.completions').complete).toBe(false);
+  });
+
+  it('reads a stream the same however it is cut into pieces', () => {
+    const stream =
+      'data: {"choices":[{"delta":{"content":"Héllo"}}]}\r\n\r\ndata: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}\r\n\r\ndata: [DONE]\r\n\r\n';
+    const whole = transcriptOf(stream, 'chat.completions');
+    for (const size of [1, 2, 5, 13]) {
+      const transcript = new Transcript({ route: 'chat.completions', maxBytes: 1 << 20 });
+      const all = bytes(stream);
+      for (let at = 0; at < all.length; at += size) transcript.addBytes(all.subarray(at, at + size));
+      const ending = transcript.end('done');
+      expect(ending).toMatchObject({
+        complete: true,
+        usage: whole.usage,
+        generatedChars: whole.generatedChars,
+      });
+      expect(ending.bytes).toEqual(all);
+    }
   });
 
   it('recognises only a usage-only chunk', () => {
     expect(isUsageOnlyChunk('data: {"choices":[],"usage":{"total_tokens":7}}\n\n')).toBe(true);
-    expect(usageInEvent('data: {"choices":[],"usage":{"total_tokens":7}}\n\n')).toEqual({
+    expect(usageInLines('data: {"choices":[],"usage":{"total_tokens":7}}\n\n')).toEqual({
       input: 0,
       output: 7,
     });
