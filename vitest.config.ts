@@ -2,9 +2,12 @@
 // `node` starts the Worker the way users do and drives it with real clients (the openai SDK).
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { isRuntimeNoise } from './test/quiet-runtime.ts';
 
 export default defineConfig({
   test: {
+    // wrangler's dev server (the node suites) logs through console.error in the test process.
+    onConsoleLog: (log) => !isRuntimeNoise(log),
     projects: [
       {
         plugins: [
@@ -24,6 +27,8 @@ export default defineConfig({
         ],
         test: {
           name: 'worker',
+          // The node suites time real streams; they run after this one, not against its load.
+          sequence: { groupOrder: 0 },
           include: ['test/worker/**/*.test.ts'],
           globalSetup: ['test/worker/global-setup.ts'],
         },
@@ -31,6 +36,7 @@ export default defineConfig({
       {
         test: {
           name: 'node',
+          sequence: { groupOrder: 1 },
           include: ['test/node/**/*.test.ts'],
           environment: 'node',
           testTimeout: 30_000,

@@ -2,12 +2,12 @@
 # Streams a chat completion through the proxy with curl; -N prints each SSE event as it arrives.
 #   npm run dev                      # in another terminal
 #   bash examples/curl-stream.sh "Write a haiku about edge caches"
-# OPENAI_BASE_URL, OPENAI_API_KEY (a proxy client key, not a provider key) and MODEL override the
+# PROXY_URL, PROXY_KEY (a client key of the proxy, never your provider key) and MODEL override the
 # local defaults.
 set -euo pipefail
 
-base_url="${OPENAI_BASE_URL:-http://127.0.0.1:8787/v1}"
-key="${OPENAI_API_KEY:-dev-key-local}"
+base_url="${PROXY_URL:-http://127.0.0.1:8787/v1}"
+key="${PROXY_KEY:-dev-key-local}"
 model="${MODEL:-echo-1}"
 prompt="${*:-hello from curl}"
 # JSON-escape the prompt (backslashes and double quotes) so any text can be sent.

@@ -7,10 +7,11 @@
 // Extra arguments go to `wrangler dev`. PORT picks the port (default 8787, else the next free one).
 
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import net from 'node:net';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
+import { filterRuntimeNoise } from './dev-output.mjs';
+import { readDevVars } from './dev-vars.mjs';
 
 const HOST = '127.0.0.1';
 const DEV_KEY = 'dev-key-local';
@@ -30,24 +31,6 @@ const WORD_DELAY_MS = 40;
 /** The placeholder in .dev.vars.example: a copied, unedited file still means "no key". */
 const PLACEHOLDER_KEY = 'sk-your-provider-key';
 
-/**
- * Names and values in a .dev.vars (dotenv syntax: NAME=value, # comments, optional quotes).
- * @param {string} path
- * @returns {Map<string, string>}
- */
-function readDevVars(path) {
-  /** @type {Map<string, string>} */
-  const vars = new Map();
-  if (!existsSync(path)) return vars;
-  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/.exec(line);
-    if (!match || match[1] === undefined) continue;
-    const value = (match[2] ?? '').replace(/^(["'])(.*)\1$/, '$2');
-    vars.set(match[1], value);
-  }
-  return vars;
-}
-
 /** @param {number} port @returns {Promise<boolean>} */
 function isFree(port) {
   return new Promise((resolve) => {
@@ -63,12 +46,32 @@ async function freePort(first) {
   throw new Error(`No free port in ${first}-${first + 19}; set PORT to another one.`);
 }
 
-/** @param {string} origin @param {() => boolean} gone @returns {Promise<boolean>} */
+/**
+ * Waits for /healthz. A misconfigured Worker answers 503 naming the variable; the message with
+ * the rule comes from any other route, which says it without values. It is printed once, and
+ * polling slows down so wrangler's request log does not scroll it away.
+ * @param {string} origin @param {() => boolean} gone @returns {Promise<boolean>}
+ */
 async function waitUntilReady(origin, gone) {
-  const deadline = Date.now() + 120_000;
-  while (!gone() && Date.now() < deadline) {
+  let reported = '';
+  while (!gone()) {
     try {
-      if ((await fetch(`${origin}/healthz`)).ok) return true;
+      const health = await fetch(`${origin}/healthz`);
+      if (health.ok) return true;
+      if (health.status === 503) {
+        const detail = /** @type {{ error?: { message?: string } }} */ (
+          await (await fetch(`${origin}/v1/models`)).json()
+        );
+        const message = detail.error?.message ?? (await health.text()).trim();
+        if (message !== reported) {
+          console.error(
+            `\ndev: ${message}\ndev: fix it in .dev.vars or wrangler.toml; wrangler reloads on save.\n`,
+          );
+          reported = message;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        continue;
+      }
     } catch {
       // not listening yet
     }
@@ -81,25 +84,33 @@ const devVars = readDevVars('.dev.vars');
 const providerKey = devVars.get('OPENAI_API_KEY') ?? '';
 // OFFLINE=1 forces the mock upstream even when .dev.vars has a real key.
 const offline = process.env['OFFLINE'] === '1' || providerKey === '' || providerKey === PLACEHOLDER_KEY;
-const ownClientKeys = !offline && (devVars.get('PROXY_KEYS') ?? '').trim() !== '';
+/** Client keys from .dev.vars (the part of each entry before its options), else the dev key. */
+const ownKeys = (devVars.get('PROXY_KEYS') ?? '')
+  .split(',')
+  .map((entry) => entry.trim().split(/\s+/)[0] ?? '')
+  .filter((key) => key !== '');
+const clientKeys = ownKeys.length > 0 ? ownKeys : [DEV_KEY];
 const port = await freePort(Number(process.env['PORT'] || 8787));
 const origin = `http://${HOST}:${port}`;
 
 /** @type {import('../test/mock-upstream/server.mjs').MockUpstream | undefined} */
 let mock;
-/** @type {string[]} wrangler's `--var NAME:value` settings; these override .dev.vars. */
-const vars = ['PLAYGROUND:true'];
+/**
+ * wrangler's `--var NAME:value` settings; these override .dev.vars. PLAYGROUND_DEV_KEY lets the
+ * playground fill in a client key, and only for pages opened on this machine's loopback address.
+ * @type {string[]}
+ */
+const vars = ['PLAYGROUND:true', `PLAYGROUND_DEV_KEY:${clientKeys[0]}`];
+if (ownKeys.length === 0) vars.push(`PROXY_KEYS:${DEV_KEY}`);
 if (offline) {
   mock = await startMockUpstream({ host: HOST, wordDelayMs: WORD_DELAY_MS });
-  vars.push(`OPENAI_BASE_URL:${mock.url}`, `PROXY_KEYS:${DEV_KEY}`);
+  vars.push(`OPENAI_BASE_URL:${mock.url}`);
   // Lets examples/browser.html work from a file or any local server. Only with the mock: a
   // well-known key plus `*` in front of a real provider key would let any web page spend it.
   vars.push('ALLOWED_ORIGINS:*', `TOKEN_SECRET:${DEV_TOKEN_SECRET}`);
   if (providerKey === PLACEHOLDER_KEY) {
     console.warn('dev: .dev.vars still has the example OPENAI_API_KEY; using the mock upstream.');
   }
-} else if (!ownClientKeys) {
-  vars.push(`PROXY_KEYS:${DEV_KEY}`);
 }
 
 for (const name of PASSED_THROUGH) {
@@ -110,8 +121,11 @@ for (const name of PASSED_THROUGH) {
 const wranglerBin = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
 const args = ['dev', '--ip', HOST, '--port', String(port), ...vars.flatMap((v) => ['--var', v])];
 const wrangler = spawn(process.execPath, [wranglerBin, ...args, ...process.argv.slice(2)], {
-  stdio: 'inherit',
+  stdio: ['inherit', 'pipe', 'pipe'],
+  env: { ...process.env, FORCE_COLOR: process.stdout.isTTY ? '1' : '0' },
 });
+filterRuntimeNoise(wrangler.stdout, process.stdout);
+filterRuntimeNoise(wrangler.stderr, process.stderr);
 /** @type {number | null} */
 let exitCode = null;
 const exited = new Promise((resolve) => {
@@ -144,23 +158,24 @@ exited.then(async () => {
 });
 
 if (await waitUntilReady(origin, () => exitCode !== null)) {
-  const key = ownClientKeys ? '$PROXY_KEY' : DEV_KEY;
   const model = offline ? 'echo-1' : 'gpt-4o-mini';
   const body = JSON.stringify({ model, stream: true, messages: [{ role: 'user', content: 'hello' }] });
+  const upstream = offline
+    ? `the bundled MOCK upstream at ${mock?.url} (model echo-1 answers "You said: ..."; no API key needed)`
+    : `the REAL upstream ${devVars.get('OPENAI_BASE_URL') || 'https://api.openai.com/v1'} (OPENAI_API_KEY from .dev.vars)`;
   const lines = [
     '',
-    offline
-      ? 'openai-edge-proxy is running OFFLINE: a mock upstream answers "You said: ..." (no API key needed).'
-      : 'openai-edge-proxy is running against the real upstream (OPENAI_API_KEY from .dev.vars).',
+    `openai-edge-proxy is running against ${upstream}.`,
     '',
     `  OpenAI base URL  ${origin}/v1`,
-    `  Playground       ${origin}/`,
-    ownClientKeys
-      ? '  Client key       one of PROXY_KEYS in .dev.vars (export PROXY_KEY=... for the curl below)'
-      : `  Client key       ${DEV_KEY}   (paste it into the playground)`,
+    `  Playground       ${origin}/   (the client key is filled in for you)`,
+    `  Client keys      ${clientKeys.join(', ')}   (${ownKeys.length > 0 ? 'PROXY_KEYS from .dev.vars' : 'the development key'}; never a provider key)`,
     '',
     'Stream a chat completion:',
-    `  curl -N ${origin}/v1/chat/completions -H "authorization: Bearer ${key}" -H 'content-type: application/json' -d '${body}'`,
+    `  curl -N ${origin}/v1/chat/completions -H "authorization: Bearer ${clientKeys[0]}" -H 'content-type: application/json' -d '${body}'`,
+    '',
+    'Or with the openai SDK (the examples read PROXY_URL and PROXY_KEY):',
+    `  PROXY_URL=${origin}/v1 PROXY_KEY=${clientKeys[0]}${offline ? '' : ` MODEL=${model}`} node examples/node-stream.mjs`,
     '',
     ...(offline
       ? [

@@ -3,8 +3,8 @@
 //   node scripts/token.mjs --sub alice --ttl 15m [--origin https://app.example.com]
 //     [--models gpt-4o-mini,text-embedding-*] [--max-tokens 512] [--rpm 10] [--tpd 20000]
 // TOKEN_SECRET comes from the environment, else from ./.dev.vars. Plain Node on purpose: no build step.
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { readDevVars } from './dev-vars.mjs';
 import { mintClientToken } from './mint-token.mjs';
 
 const MAX_TTL_SECONDS = 24 * 60 * 60;
@@ -19,13 +19,7 @@ function die(message) {
 /** Reads TOKEN_SECRET from the environment, else from KEY=VALUE lines in ./.dev.vars. */
 function readSecret() {
   // Trimmed, as the proxy's config reads it.
-  let secret = process.env['TOKEN_SECRET']?.trim();
-  if (!secret && existsSync('.dev.vars')) {
-    for (const line of readFileSync('.dev.vars', 'utf8').split(/\r?\n/)) {
-      const match = /^\s*(?:export\s+)?TOKEN_SECRET\s*=\s*(.*?)\s*$/.exec(line);
-      if (match?.[1] !== undefined) secret = match[1].replace(/^(["'])(.*)\1$/, '$2');
-    }
-  }
+  const secret = process.env['TOKEN_SECRET']?.trim() || readDevVars('.dev.vars').get('TOKEN_SECRET');
   if (!secret) die('TOKEN_SECRET is not set: export it, or add a TOKEN_SECRET=... line to .dev.vars here.');
   // The proxy refuses shorter secrets (RFC 7518 §3.2: at least 256 bits for HS256).
   if (secret.length < 32) die('TOKEN_SECRET must be at least 32 characters.');

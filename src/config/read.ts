@@ -21,6 +21,8 @@ export interface Config {
   readonly streamRelay: 'native' | 'checked';
   /** Serve the chat playground at `/`. */
   readonly playground: boolean;
+  /** Set by `npm run dev` only: the client key the playground fills in for loopback pages. */
+  readonly playgroundDevKey: string | undefined;
   /** Seconds a cached response lives; 0 turns the cache off. */
   readonly cacheTtlSeconds: number;
   /** `key`: each client key has its own entries; `shared`: all clients share them. */
@@ -72,6 +74,7 @@ export function parseConfig(env: RawEnv): Config {
     streamIdleTimeoutMs: integer(env, 'STREAM_IDLE_TIMEOUT_MS', 120_000),
     streamRelay: oneOf(env, 'STREAM_RELAY', ['native', 'checked'] as const),
     playground: flag(env, 'PLAYGROUND'),
+    playgroundDevKey: text(env, 'PLAYGROUND_DEV_KEY'),
     cacheTtlSeconds: cacheTtl(env),
     cacheScope: oneOf(env, 'CACHE_SCOPE', ['key', 'shared'] as const),
     tokenKey: tokenKey(env),

@@ -1,6 +1,7 @@
 // The playground page served at `/` when PLAYGROUND=true: one static HTML document with inline CSS
-// and JS, no framework. It holds no secret: the client key is typed in by the user, kept in
-// sessionStorage, and sent only to this origin. The browser script avoids backticks and `${`
+// and JS, no framework. It holds no secret: the client key is typed in by the user (or, under
+// `npm run dev` on loopback only, filled in from PLAYGROUND_DEV_KEY), kept in sessionStorage,
+// and sent only to this origin. The browser script avoids backticks and `${`
 // because it lives inside a template literal; the CSP hashes STYLE and SCRIPT (see handler.ts).
 
 export const STYLE = `
@@ -36,6 +37,7 @@ button:disabled { opacity: 0.45; cursor: default; }
 .turn.streaming .answer::after { content: '\\258D'; color: var(--accent); }
 .meta { margin: 0.5rem 0 0; font-size: 0.85rem; color: var(--muted); }
 .error { margin: 0.5rem 0 0; color: var(--error); font-weight: 600; }
+.note { margin: 0.5rem 0 0; color: var(--muted); font-style: italic; }
 `;
 
 export const SCRIPT = `
@@ -134,7 +136,7 @@ function addTurn(prompt, model) {
   turn.className = 'turn streaming';
   turn.innerHTML = '<p class="prompt"></p><div class="answer" aria-live="polite"></div>' +
     '<p class="meta"><span class="model"></span> \\u00b7 cache <span class="cache">\\u2026</span>' +
-    ' \\u00b7 <span class="timing">waiting</span></p><p class="error" hidden></p>';
+    ' \\u00b7 <span class="timing">waiting</span></p><p class="error" hidden></p><p class="note" hidden></p>';
   turn.querySelector('.prompt').textContent = prompt;
   turn.querySelector('.model').textContent = model;
   log.append(turn);
@@ -145,6 +147,7 @@ function addTurn(prompt, model) {
     cache: turn.querySelector('.cache'),
     timing: turn.querySelector('.timing'),
     fail: function (text) { var e = turn.querySelector('.error'); e.textContent = text; e.hidden = false; },
+    note: function (text) { var n = turn.querySelector('.note'); n.textContent = text; n.hidden = false; },
   };
 }
 
@@ -155,6 +158,7 @@ async function send() {
   if (!prompt || controller) return;
   if (!model) return setStatus('No model to use yet: enter a valid client key to load the list.', true);
   var turn = addTurn(prompt, model);
+  promptInput.value = '';
   controller = new AbortController();
   sendButton.disabled = true;
   stopButton.disabled = false;
@@ -180,7 +184,7 @@ async function send() {
     }
     if (!finished) turn.fail('The stream ended before [DONE]; the answer may be incomplete.');
   } catch (error) {
-    if (error.name === 'AbortError') turn.fail('Stopped.');
+    if (error.name === 'AbortError') turn.note('Stopped.');
     else if (error instanceof TypeError) {
       turn.fail((response ? 'The connection to the proxy broke: ' : 'Could not reach the proxy: ') + error.message);
     }
@@ -196,7 +200,9 @@ async function send() {
 }
 
 var keyTimer;
-keyInput.value = recalled();
+// Under npm run dev, on this machine only, the proxy names its development key in a meta tag.
+var devKey = document.querySelector('meta[name="dev-key"]');
+keyInput.value = recalled() || (devKey ? devKey.content : '');
 keyInput.addEventListener('input', function () {
   remember(keyInput.value.trim());
   clearTimeout(keyTimer);
@@ -218,6 +224,7 @@ export const PAGE = `<!doctype html>
 <meta name="referrer" content="no-referrer">
 <title>openai-edge-proxy playground</title>
 <link rel="icon" href="data:,">
+<!--dev-key-->
 <style>${STYLE}</style>
 </head>
 <body>

@@ -40,7 +40,21 @@ function pageHeaders(): Promise<Record<string, string>> {
   return headers;
 }
 
-export async function playgroundHandler(_request: IRequest, env: Env): Promise<Response | undefined> {
-  if (!readConfig(env).playground) return undefined;
-  return new Response(PAGE, { headers: await pageHeaders() });
+/** Loopback only: a page fetched from another machine never carries the development key. */
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === '127.0.0.1' || host === 'localhost' || host === '[::1]';
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+}
+
+export async function playgroundHandler(request: IRequest, env: Env): Promise<Response | undefined> {
+  const config = readConfig(env);
+  if (!config.playground) return undefined;
+  const devKey =
+    config.playgroundDevKey !== undefined && isLoopback(request.url) ? config.playgroundDevKey : undefined;
+  const meta = devKey === undefined ? '' : `<meta name="dev-key" content="${escapeAttribute(devKey)}">`;
+  return new Response(PAGE.replace('<!--dev-key-->', meta), { headers: await pageHeaders() });
 }

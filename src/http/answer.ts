@@ -1,7 +1,7 @@
 // Turns the upstream's response into the client's: filtered headers, safe errors, relayed streams,
 // and a promise of how the answer ended, for the handler to account for.
 import type { Config } from '../config/read';
-import { jsonResponse, openAiError, errorTypeFor } from '../errors';
+import { ProxyError, errorTypeFor, jsonResponse, openAiError } from '../errors';
 import { usageInJson, type Usage } from '../quota/usage';
 import type { RouteName } from '../routes';
 import { relayInJs } from '../stream/js-relay';
@@ -87,11 +87,22 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
   };
 }
 
-/** The body with every secret redacted; the very same bytes when it holds none. */
+/**
+ * The body with every secret redacted; the very same bytes when it holds none. A secret hidden
+ * in a mix of encodings that redaction cannot rewrite fails the request rather than leak.
+ */
 function redactBody(body: ArrayBuffer, redactor: Redactor): ArrayBuffer {
   const text = new TextDecoder().decode(body);
   if (!redactor.finds(text)) return body;
-  return toArrayBuffer(new TextEncoder().encode(redactor.redact(text)));
+  const redacted = redactor.redact(text);
+  if (redactor.finds(redacted)) {
+    throw new ProxyError(
+      502,
+      'upstream_leaked_secret',
+      'The upstream answer contained a secret of this proxy.',
+    );
+  }
+  return toArrayBuffer(new TextEncoder().encode(redacted));
 }
 
 interface StreamAnswer extends AnswerOptions {

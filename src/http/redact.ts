@@ -13,20 +13,6 @@ export interface Redactor {
 const MIN_SECRET_LENGTH = 8;
 const REDACTED = '[redacted]';
 
-/** One character as JSON may escape it or a URL may encode it, matched case-insensitively. */
-function charPattern(char: string): string {
-  const code = char.charCodeAt(0);
-  const literal = char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  if (code > 0x7f) return literal;
-  const hex = code.toString(16).padStart(2, '0');
-  const slash = char === '/' ? '|\\\\/' : ''; // JSON may write `/` as `\/`.
-  return `(?:${literal}|\\\\u00${hex}|%${hex}${slash})`;
-}
-
-function spelled(text: string): string {
-  return Array.from(text, charPattern).join('');
-}
-
 function base64(bytes: Uint8Array): string {
   return btoa(Array.from(bytes, (byte) => String.fromCharCode(byte)).join(''));
 }
@@ -34,34 +20,85 @@ function base64(bytes: Uint8Array): string {
 /**
  * The base64 characters that depend only on the secret's own bytes when it starts at byte
  * offset 0, 1 or 2 of whatever is encoded: any base64 text containing the secret contains one
- * of these three runs, whatever precedes or follows it.
+ * of these three runs, whatever precedes or follows it. Both alphabets (`+/` and `-_`).
  */
 function base64Runs(secret: string): string[] {
   const bytes = new TextEncoder().encode(secret);
   return [0, 1, 2].flatMap((offset) => {
     const padded = new Uint8Array(offset + bytes.length);
     padded.set(bytes, offset);
-    const first = Math.ceil((offset * 8) / 6);
-    const last = Math.floor(((offset + bytes.length) * 8) / 6);
-    const run = base64(padded).slice(first, last);
+    const run = base64(padded).slice(
+      Math.ceil((offset * 8) / 6),
+      Math.floor(((offset + bytes.length) * 8) / 6),
+    );
     return [run, run.replace(/\+/g, '-').replace(/\//g, '_')];
   });
 }
 
-/** A redactor for these secrets, compiled once per configuration. */
+/** JSON's `\uXXXX` and `\/` escapes undone, for looking, not for output. */
+const unescapeJson = (text: string) =>
+  text
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+    .replace(/\\\//g, '/');
+
+/** URL percent-escapes undone, leniently: any `%XX`, for looking, not for output. */
+const unescapeUrl = (text: string) =>
+  text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+
+/** The readings of `text` a client could make: as written, JSON-unescaped, then URL-decoded. */
+function readings(text: string): string[] {
+  const json = text.includes('\\') ? unescapeJson(text) : text;
+  const url = json.includes('%') ? unescapeUrl(json) : json;
+  return [...new Set([text, json, url])];
+}
+
+/** One character as written, as JSON may escape it, or as a URL may encode it. */
+function spelledChar(char: string): string {
+  const literal = char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const code = char.charCodeAt(0);
+  if (code > 0x7f) return literal;
+  const hex = [...code.toString(16).padStart(2, '0')].map((digit) =>
+    /[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit,
+  );
+  const slash = char === '/' ? '|\\\\/' : '';
+  return `(?:${literal}|\\\\u00${hex.join('')}|%${hex.join('')}${slash})`;
+}
+
+/**
+ * A redactor for these secrets, built once per configuration. Looking is a few native
+ * substring searches per reading; the regular expressions that rewrite escaped forms are built
+ * only for a needle that was actually found escaped, which is rare.
+ */
 export function secretRedactor(secrets: readonly (string | undefined)[]): Redactor {
   const usable = [...new Set(secrets)].filter(
     (secret): secret is string => secret !== undefined && secret.length >= MIN_SECRET_LENGTH,
   );
-  if (usable.length === 0) return { finds: () => false, redact: (text) => text };
-  const forms = usable.flatMap((secret) => [secret, ...base64Runs(secret)]);
-  const pattern = new RegExp([...new Set(forms)].map(spelled).join('|'), 'gi');
+  const needles = [...new Set(usable.flatMap((secret) => [secret, ...base64Runs(secret)]))];
+  const spelled = new Map<string, RegExp>();
+  const spelling = (needle: string) => {
+    let pattern = spelled.get(needle);
+    if (!pattern) {
+      pattern = new RegExp(Array.from(needle, spelledChar).join(''), 'g');
+      spelled.set(needle, pattern);
+    }
+    return pattern;
+  };
+  const finds = (text: string) =>
+    needles.length > 0 &&
+    readings(text).some((reading) => needles.some((needle) => reading.includes(needle)));
   return {
-    finds: (text) => {
-      pattern.lastIndex = 0;
-      return pattern.test(text);
+    finds,
+    redact(text) {
+      if (!finds(text)) return text;
+      let redacted = text;
+      for (const needle of needles) {
+        if (redacted.includes(needle)) redacted = redacted.split(needle).join(REDACTED);
+        if (readings(redacted).some((reading) => reading.includes(needle))) {
+          redacted = redacted.replace(spelling(needle), REDACTED);
+        }
+      }
+      return redacted;
     },
-    redact: (text) => text.replace(pattern, REDACTED),
   };
 }
 

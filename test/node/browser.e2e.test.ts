@@ -122,7 +122,9 @@ describe('playground in chromium', () => {
     await expect.poll(() => last('.answer').textContent()).toMatch(/You said/);
     await page.click('#stop');
     await page.locator('#log .turn:last-child[data-state="done"]').waitFor();
-    expect(await last('.error').textContent()).toBe('Stopped.');
+    // Stopping is the user's choice, not an error.
+    expect(await last('.note').textContent()).toBe('Stopped.');
+    expect(await last('.error').isHidden()).toBe(true);
     expect(await last('.answer').textContent()).not.toContain('ten');
     expect(await page.isEnabled('#send')).toBe(true);
   });

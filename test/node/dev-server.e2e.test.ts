@@ -6,6 +6,26 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 let dev: ChildProcess;
 let output = '';
 
+/** Starts scripts/dev.mjs offline on a free port with `env`; collects what it prints. */
+async function startDev(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
+  let text = '';
+  // OFFLINE=1: a developer's own .dev.vars must not send this test to a real provider.
+  const child = spawn(process.execPath, ['scripts/dev.mjs'], {
+    env: { ...process.env, OFFLINE: '1', PORT: String(await freePort()), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { child, output: () => text };
+}
+
+async function stopDev(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
 async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -15,33 +35,26 @@ async function freePort(): Promise<number> {
 }
 
 beforeAll(async () => {
-  // OFFLINE=1: a developer's own .dev.vars must not send this test to a real provider.
-  dev = spawn(process.execPath, ['scripts/dev.mjs'], {
-    env: { ...process.env, OFFLINE: '1', PORT: String(await freePort()) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  dev.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  dev.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const started = await startDev({});
+  dev = started.child;
   const deadline = Date.now() + 50_000;
-  while (!output.includes('Ctrl-C stops everything')) {
+  while (!started.output().includes('Ctrl-C stops everything')) {
     if (Date.now() > deadline || dev.exitCode !== null)
-      throw new Error(`npm run dev did not start:\n${output}`);
+      throw new Error(`npm run dev did not start:\n${started.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  output = started.output();
 }, 60_000);
 
-afterAll(async () => {
-  if (dev.exitCode === null) {
-    const exited = new Promise((resolve) => dev.once('exit', resolve));
-    dev.kill('SIGTERM');
-    await exited;
-  }
-});
+afterAll(() => stopDev(dev));
 
 describe('npm run dev (offline)', () => {
-  it('prints the base URL, a development key and a curl line', () => {
+  it('prints the base URL, a development key, which upstream it uses and a curl line', () => {
     expect(output).toMatch(/OpenAI base URL\s+http:\/\/127\.0\.0\.1:\d+\/v1/);
     expect(output).toContain('dev-key-local');
+    expect(output).toMatch(/running against the bundled MOCK upstream at http:\/\/127\.0\.0\.1:\d+\/v1/);
+    expect(output).toContain('PROXY_KEY=dev-key-local');
+    expect(output).not.toContain('Your types might be out of date');
     expect(output).toMatch(/curl -N http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
   });
 
@@ -57,6 +70,7 @@ describe('npm run dev (offline)', () => {
       }),
     });
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(response.headers.get('x-cache')).toBe('MISS');
     const arrivals: number[] = [];
     let text = '';
     const decoder = new TextDecoder();
@@ -71,10 +85,32 @@ describe('npm run dev (offline)', () => {
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(50);
   });
 
-  it('serves the playground', async () => {
+  it('serves the playground with the development key filled in', async () => {
     const origin = /Playground\s+(\S+)/.exec(output)![1]!;
     const page = await fetch(origin);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<title>');
+    const html = await page.text();
+    expect(html).toContain('<title>');
+    expect(html).toContain('<meta name="dev-key" content="dev-key-local">');
   });
+});
+
+describe('npm run dev with a misconfigured variable', () => {
+  it('prints the variable and the rule at once, without values', async () => {
+    const { child, output: printed } = await startDev({ REQUESTS_PER_MINUTE: 'lots' });
+    try {
+      const deadline = Date.now() + 50_000;
+      while (!printed().includes('REQUESTS_PER_MINUTE must be')) {
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`no config error printed:\n${printed()}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(printed()).toMatch(
+        /dev: Proxy misconfigured: REQUESTS_PER_MINUTE must be a non-negative integer/,
+      );
+      expect(printed()).not.toContain('openai-edge-proxy is running');
+    } finally {
+      await stopDev(child);
+    }
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 // Budgets and limits that outside testing dodged: aborted streams, output caps, deep JSON,
 // IPv6 rotation, cache keys that ignored headers, and the defaults for each kind of caller.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { mintClientToken } from '../../scripts/mint-token.mjs';
 import { received, send, uniqueTag, type Overrides } from './helpers';
 
@@ -139,7 +139,8 @@ describe('input that used to cost a reservation', () => {
     expect(await charged(key, overrides)).toBe(0);
   });
 
-  it('releases the reservation when the proxy fails inside', async () => {
+  it('releases the reservation when the proxy fails inside, and logs the error with a request id', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const { key, overrides } = keyed(`tpd=${LIMIT}`);
     // A CACHE binding that is not a KV namespace makes the cache lookup throw.
     const broken = { ...overrides, CACHE_TTL: '3600', CACHE: {} as KVNamespace };
@@ -151,6 +152,10 @@ describe('input that used to cost a reservation', () => {
     expect(response.status).toBe(500);
     expect(await response.json()).toMatchObject({ error: { code: 'internal_error' } });
     await settled;
+    const [line] = logged.mock.calls.map(([text]) => JSON.parse(String(text)) as Record<string, unknown>);
+    logged.mockRestore();
+    expect(line).toMatchObject({ level: 'error', event: 'internal_error', request_id: expect.any(String) });
+    expect(JSON.stringify(line)).not.toContain(key);
     expect(await charged(key, overrides)).toBe(0);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { splitScenarioBytes } from '../mock-upstream/server.mjs';
 import { post, received, uniqueTag, type Overrides } from './helpers';
 
@@ -174,7 +174,8 @@ describe('response cache', () => {
     expect(await received(tag)).toHaveLength(2);
   });
 
-  it('keeps working when KV throws on every read and write', async () => {
+  it('keeps working when KV throws on every read and write, and logs each failure', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const broken = {
       getWithMetadata: () => Promise.reject(new Error('KV is down')),
       put: () => Promise.reject(new Error('KV is down')),
@@ -185,6 +186,10 @@ describe('response cache', () => {
       expect(result.response.status).toBe(200);
       expect(result.response.headers.get('x-cache')).toBe('MISS');
     }
+    const events = logged.mock.calls.map(([line]) => (JSON.parse(String(line)) as { event: string }).event);
+    logged.mockRestore();
+    expect(events).toContain('cache_read_failed');
+    expect(events).toContain('cache_write_failed');
   });
 
   it('treats a KV read that hangs as a miss after a bounded wait', async () => {

@@ -67,6 +67,16 @@ describe('playground at /', () => {
     expect(html).not.toMatch(/<input id="key"[^>]*\svalue=/);
   });
 
+  it('fills in the development key only for a page opened on loopback', async () => {
+    const dev = { ...ON, PLAYGROUND_DEV_KEY: 'dev-key-local', PROXY_KEYS: 'dev-key-local' };
+    const local = await (await send('http://127.0.0.1:8787/', {}, dev)).response.text();
+    expect(local).toContain('<meta name="dev-key" content="dev-key-local">');
+    const remote = await (await send('https://proxy.example.workers.dev/', {}, dev)).response.text();
+    expect(remote).not.toContain('dev-key-local');
+    const deployed = await (await send('http://127.0.0.1:8787/', {}, ON)).response.text();
+    expect(deployed).not.toContain('<meta name="dev-key"');
+  });
+
   it('leaves other methods on / as 404s', async () => {
     for (const method of ['POST', 'PUT', 'DELETE']) {
       const { response } = await send('/', { method }, ON);
