@@ -26,6 +26,10 @@ export const ROUTES: readonly ProxyRoute[] = [
  */
 const MODEL_ID = /^(?!\.{1,2}$)[A-Za-z0-9._:@+-]{1,256}$/;
 
+export function isSafeModelId(id: string): boolean {
+  return MODEL_ID.test(id);
+}
+
 /** The path to append to the upstream base URL, or `undefined` if a parameter is unsafe. */
 export function upstreamPath(
   route: ProxyRoute,

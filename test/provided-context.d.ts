@@ -5,5 +5,9 @@ declare module 'vitest' {
   export interface ProvidedContext {
     upstreamUrl: string;
     upstreamKey: string;
+    secondaryUrl: string;
+    secondaryKey: string;
+    azureUrl: string;
+    azureKey: string;
   }
 }

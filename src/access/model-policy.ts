@@ -14,17 +14,21 @@ export function mayUseModel(model: string, lists: readonly (readonly string[])[]
   return lists.every((list) => modelAllowed(model, list));
 }
 
-/** Refuses a generation or embedding request for a model outside the caller's allow-lists. */
+/**
+ * Refuses a generation or embedding request for a model outside the caller's allow-lists. A
+ * model addressed as `<upstream>/<model>` is allowed under either name (`servedAs` is the second).
+ */
 export function checkModel(
   body: Readonly<Record<string, unknown>>,
   lists: readonly (readonly string[])[],
+  servedAs?: string,
 ): void {
   if (lists.length === 0) return;
   const model = body['model'];
   if (typeof model !== 'string') {
     throw badRequest('missing_required_parameter', 'Missing required parameter: model.', 'model');
   }
-  if (!mayUseModel(model, lists)) {
+  if (!mayUseModel(model, lists) && (servedAs === undefined || !mayUseModel(servedAs, lists))) {
     throw new ProxyError(403, 'model_not_allowed', `The model '${model}' is not available to this client.`, {
       param: 'model',
     });

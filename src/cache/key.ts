@@ -17,7 +17,8 @@ export function canonicalJson(value: unknown): string {
 
 export interface CacheKeyParts {
   readonly route: string;
-  readonly upstreamBaseUrl: string;
+  /** The upstreams and aliases the answer may come from (names and URLs, never keys). */
+  readonly routing: string;
   /** Whose entries these are: a client key's id, or `shared`. Never a key in clear. */
   readonly scope: string;
   /** A streamed and a non-streamed request never share an entry. */
@@ -32,7 +33,7 @@ export async function cacheKey(parts: CacheKeyParts): Promise<string> {
   const fields = [
     'v2',
     parts.route,
-    parts.upstreamBaseUrl,
+    parts.routing,
     parts.scope,
     parts.mode,
     parts.headers.join('\n'),

@@ -41,7 +41,7 @@ export async function lookUpCache(request: CacheRequest): Promise<CacheLookup> {
   if (config.cacheTtlSeconds === 0 || !CACHEABLE.has(route) || !directives.write) return { status: 'bypass' };
   const key = await cacheKey({
     route,
-    upstreamBaseUrl: config.upstreamBaseUrl,
+    routing: config.routingFingerprint,
     scope: config.cacheScope === 'shared' ? 'shared' : caller.id,
     mode: isStreamed(request.body) ? 'sse' : 'json',
     headers: answerChangingHeaders(request.headers),

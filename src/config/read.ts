@@ -1,13 +1,17 @@
 // Reads and validates the Worker's configuration once per environment object, into a frozen,
 // typed Config that also carries what is derived from it (key digests, the token key).
 import { secretRedactor, type Redactor } from '../http/redact';
+import { parseBaseUrl } from './base-url';
 import { parseProxyKeys, type ProxyKey } from './proxy-keys';
+import { defaultUpstream, parseAliases, parseUpstreams, type Target, type Upstream } from './upstreams';
 import { ConfigError, ORIGIN, flag, integer, list, oneOf, text, type RawEnv } from './values';
 
 export interface Config {
-  /** Upstream base URL including its version path, without a trailing slash. */
-  readonly upstreamBaseUrl: string;
-  readonly upstreamApiKey: string | undefined;
+  /** The providers behind this proxy: UPSTREAMS, or the one OPENAI_BASE_URL names. */
+  readonly upstreams: readonly Upstream[];
+  readonly aliases: ReadonlyMap<string, readonly Target[]>;
+  /** Names what the cache's answers depend on: upstream names, URLs and aliases (no keys). */
+  readonly routingFingerprint: string;
   readonly proxyKeys: readonly ProxyKey[];
   /** SHA-256 of each proxy key, in `proxyKeys` order, for constant-time comparison. */
   readonly proxyKeyDigests: Promise<readonly ArrayBuffer[]>;
@@ -57,14 +61,18 @@ export function readConfig(env: object): Config {
 
 export function parseConfig(env: RawEnv): Config {
   const proxyKeys = Object.freeze(parseProxyKeys(text(env, 'PROXY_KEYS')));
+  const upstreams = parseUpstreams(env) ?? [singleUpstream(env)];
+  const aliases = parseAliases(env, upstreams);
   const secrets = [
     text(env, 'OPENAI_API_KEY'),
     text(env, 'TOKEN_SECRET'),
+    ...upstreams.map((upstream) => upstream.apiKey),
     ...proxyKeys.map((entry) => entry.key),
   ];
   return Object.freeze({
-    upstreamBaseUrl: parseBaseUrl(text(env, 'OPENAI_BASE_URL') ?? 'https://api.openai.com/v1'),
-    upstreamApiKey: text(env, 'OPENAI_API_KEY'),
+    upstreams,
+    aliases,
+    routingFingerprint: JSON.stringify([upstreams.map(({ name, baseUrl }) => [name, baseUrl]), [...aliases]]),
     proxyKeys,
     proxyKeyDigests: Promise.all(proxyKeys.map((entry) => sha256(entry.key))),
     allowAnonymous: flag(env, 'ALLOW_ANONYMOUS'),
@@ -111,24 +119,14 @@ function tokenKey(env: RawEnv): Promise<CryptoKey> | undefined {
   return crypto.subtle.importKey('raw', encoder.encode(secret), algorithm, false, ['verify']);
 }
 
-function modelList(value: string | undefined): readonly string[] | undefined {
-  return value === undefined ? undefined : Object.freeze(list(value));
+function singleUpstream(env: RawEnv): Upstream {
+  const baseUrl = text(env, 'OPENAI_BASE_URL') ?? 'https://api.openai.com/v1';
+  const where = { variable: 'OPENAI_BASE_URL', label: 'OPENAI_BASE_URL' };
+  return defaultUpstream(parseBaseUrl(baseUrl, where), text(env, 'OPENAI_API_KEY'));
 }
 
-function parseBaseUrl(value: string): string {
-  const fail = (rule: string) => new ConfigError('OPENAI_BASE_URL', `OPENAI_BASE_URL ${rule}`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw fail('must be an absolute http(s) URL such as https://api.openai.com/v1.');
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail('must use http or https.');
-  // Credentials or a query in the URL would be forwarded on every request and could leak.
-  if (url.username || url.password || url.search || url.hash) {
-    throw fail('must not contain credentials, a query or a fragment.');
-  }
-  return url.href.replace(/\/+$/, '');
+function modelList(value: string | undefined): readonly string[] | undefined {
+  return value === undefined ? undefined : Object.freeze(list(value));
 }
 
 function parseOrigins(value: string | undefined): '*' | ReadonlySet<string> {

@@ -1,69 +1,58 @@
-// GET /v1/models and /v1/models/{id}: the upstream's catalogue, narrowed to what the caller may use.
+// GET /v1/models and /v1/models/{id}: the catalogue of every upstream plus the aliases,
+// narrowed to what the caller may use.
 import type { IRequest } from 'itty-router';
 import { authenticate } from '../access/authenticate';
 import { mayUseModel, modelAllowLists } from '../access/model-policy';
-import { readConfig } from '../config/read';
-import { ProxyError, unknownUrl } from '../errors';
+import { readConfig, type Config } from '../config/read';
+import { jsonResponse, unknownUrl } from '../errors';
 import { answerFromUpstream } from '../http/answer';
-import { upstreamRequestHeaders } from '../http/headers';
-import { fetchUpstream } from '../http/upstream';
-import { upstreamPath, type ProxyRoute } from '../routes';
+import { isSafeModelId, upstreamPath, type ProxyRoute } from '../routes';
+import { catalogue } from '../routing/catalogue';
+import { forward, withRoutingHeaders } from '../routing/forward';
+import { modelNotFound, resolveModel } from '../routing/resolve';
 
-function modelNotFound(id: string): ProxyError {
-  return new ProxyError(
-    404,
-    'model_not_found',
-    `The model '${id}' does not exist or you do not have access to it.`,
-    { param: 'model' },
-  );
+/** An upstream's own answer, passed on with its secrets redacted and its headers filtered. */
+async function passOn(upstream: Response, config: Config): Promise<Response> {
+  const options = { route: 'models.list', config, keepBytes: 0, observe: false, stripUsage: false } as const;
+  return (await answerFromUpstream(upstream, options)).response;
 }
 
-/** Keeps only the list entries the caller may use; anything unexpected passes through untouched. */
-async function filterList(upstream: Response, lists: readonly (readonly string[])[]): Promise<Response> {
-  const text = await upstream.text();
-  let list: { data?: unknown };
-  try {
-    list = JSON.parse(text) as { data?: unknown };
-  } catch {
-    return new Response(text, upstream);
-  }
-  if (Array.isArray(list.data)) {
-    list.data = list.data.filter(
-      (model: unknown) =>
-        typeof model === 'object' &&
-        model !== null &&
-        'id' in model &&
-        typeof model.id === 'string' &&
-        mayUseModel(model.id, lists),
-    );
-  }
-  return new Response(JSON.stringify(list), upstream);
+/** Built by the proxy from upstream data, so it is redacted like any upstream body. */
+function modelsJson(body: unknown, config: Config): Response {
+  const text = JSON.stringify(body);
+  return jsonResponse(JSON.parse(config.redactor.redact(text)) as unknown, { status: 200 });
 }
 
 export function modelsHandler(route: ProxyRoute) {
   return async function models(request: IRequest, env: Env): Promise<Response> {
     const config = readConfig(env);
     const caller = await authenticate(request, config);
-    const path = upstreamPath(route, request.params);
-    if (path === undefined) throw unknownUrl(request);
     const lists = modelAllowLists(caller, config);
-    const id = request.params['id'];
-    if (id !== undefined && !mayUseModel(id, lists)) throw modelNotFound(id);
-    const upstream = await fetchUpstream({
-      url: config.upstreamBaseUrl + path,
-      method: 'GET',
-      headers: upstreamRequestHeaders(request.headers, config.upstreamApiKey, false),
-      timeoutMs: config.upstreamTimeoutMs,
-    });
-    const filtered =
-      id === undefined && lists.length > 0 && upstream.ok ? await filterList(upstream, lists) : upstream;
-    const answer = await answerFromUpstream(filtered, {
-      route: route.name,
+    if (route.name === 'models.list') {
+      const listed = await catalogue(config, request.headers);
+      if (listed.failure) return passOn(listed.failure, config);
+      const data = listed.models.filter((model) => mayUseModel(model.id, lists));
+      return modelsJson({ object: 'list', data }, config);
+    }
+    if (upstreamPath(route, request.params) === undefined) throw unknownUrl(request);
+    const id = request.params['id'] ?? '';
+    const resolution = mayUseModel(id, lists) ? resolveModel(id, config) : undefined;
+    if (!resolution) throw modelNotFound(id);
+    if (resolution.via === 'alias')
+      return modelsJson({ id, object: 'model', created: 0, owned_by: 'alias' }, config);
+    const [first] = resolution.targets;
+    const upstream = config.upstreams.find((candidate) => candidate.name === first?.upstream);
+    if (!first || !upstream || !isSafeModelId(first.model)) throw modelNotFound(id);
+    if (upstream.kind === 'azure')
+      return modelsJson({ id, object: 'model', created: 0, owned_by: upstream.name }, config);
+    const path = `/models/${first.model}`;
+    const answered = await forward({
       config,
-      keepBytes: 0,
-      observe: false,
-      stripUsage: false,
+      targets: resolution.targets,
+      path,
+      clientHeaders: request.headers,
+      body: undefined,
     });
-    return answer.response;
+    return withRoutingHeaders(await passOn(answered.response, config), answered);
   };
 }

@@ -9,19 +9,20 @@ import { MAX_ENTRY_BYTES } from '../cache/store';
 import { readConfig } from '../config/read';
 import { answerFromUpstream, type Ending } from '../http/answer';
 import { readJsonBody } from '../http/body';
-import { upstreamRequestHeaders } from '../http/headers';
-import { fetchUpstream } from '../http/upstream';
 import { admitRequest, withCallerLimits, type Ticket } from '../quota/admission';
 import { needsUsageChunk, withUsageRequested } from '../quota/usage-request';
 import { promptEstimate, reservation, totalTokens } from '../quota/usage';
 import { upstreamPath, type ProxyRoute } from '../routes';
+import { forward, withRoutingHeaders } from '../routing/forward';
+import { routeModel } from '../routing/resolve';
 
 export function proxyHandler(route: ProxyRoute) {
   return async function proxy(request: IRequest, env: Env, ctx: ExecutionContext): Promise<Response> {
     const config = readConfig(env);
     const caller = await authenticate(request, config);
     const body = await readJsonBody(request, config.maxBodyBytes);
-    checkModel(body.json, modelAllowLists(caller, config));
+    const { targets, servedAs } = routeModel(body.json, config);
+    checkModel(body.json, modelAllowLists(caller, config), servedAs);
     checkOutputCap(route.name, body.json, caller.maxTokens);
     const ticket = await admitRequest(
       env.QUOTA,
@@ -46,14 +47,14 @@ export function proxyHandler(route: ProxyRoute) {
       }
       const countsTokens = ticket !== undefined && caller.limits.tpd > 0;
       const stripUsage = needsUsageChunk(route.name, body, countsTokens);
-      const upstream = await fetchUpstream({
-        url: config.upstreamBaseUrl + (upstreamPath(route, {}) ?? ''),
-        method: 'POST',
-        headers: upstreamRequestHeaders(request.headers, config.upstreamApiKey, true),
+      const answered = await forward({
+        config,
+        targets,
+        path: upstreamPath(route, {}) ?? '',
+        clientHeaders: request.headers,
         body: stripUsage ? withUsageRequested(body) : body.bytes,
-        timeoutMs: config.upstreamTimeoutMs,
       });
-      const answer = await answerFromUpstream(upstream, {
+      const answer = await answerFromUpstream(answered.response, {
         route: route.name,
         config,
         keepBytes: cache.status === 'miss' ? MAX_ENTRY_BYTES : 0,
@@ -62,7 +63,7 @@ export function proxyHandler(route: ProxyRoute) {
       });
       ctx.waitUntil(answer.ended.then((ending) => settle(ending, cache)));
       answer.response.headers.set('x-cache', cache.status === 'miss' ? 'MISS' : 'BYPASS');
-      return withCallerLimits(answer.response, ticket);
+      return withCallerLimits(withRoutingHeaders(answer.response, answered), ticket);
     } catch (error) {
       // Nothing was answered: release the reservation, and let requests waiting on this one go.
       ctx.waitUntil(settle(undefined, cache));

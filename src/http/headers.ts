@@ -35,22 +35,27 @@ const RESPONSE_HEADERS = new Set([
 ]);
 const RESPONSE_HEADER_PREFIXES = ['x-ratelimit-'];
 
-/**
- * A body always goes up as `application/json`: it was parsed as JSON whatever the client
- * labelled it, and a browser's `text/plain` "simple request" must not reach the upstream as text.
- */
-export function upstreamRequestHeaders(
-  client: Headers,
-  apiKey: string | undefined,
-  hasBody: boolean,
-): Headers {
+export interface UpstreamAuth {
+  /** The upstream's own key, as its kind wants it: `authorization` or Azure's `api-key`. */
+  readonly auth: readonly [name: string, value: string] | undefined;
+  /** Headers the owner configured for this upstream (e.g. `OpenAI-Organization`). */
+  readonly extra: Readonly<Record<string, string>>;
+  /**
+   * A body always goes up as `application/json`: it was parsed as JSON whatever the client
+   * labelled it, and a browser's `text/plain` "simple request" must not reach the upstream as text.
+   */
+  readonly hasBody: boolean;
+}
+
+export function upstreamRequestHeaders(client: Headers, upstream: UpstreamAuth): Headers {
   const headers = new Headers();
-  if (hasBody) headers.set('content-type', 'application/json');
   for (const name of REQUEST_HEADERS) {
     const value = client.get(name);
     if (value !== null) headers.set(name, value);
   }
-  if (apiKey !== undefined) headers.set('authorization', `Bearer ${apiKey}`);
+  for (const [name, value] of Object.entries(upstream.extra)) headers.set(name, value);
+  if (upstream.hasBody) headers.set('content-type', 'application/json');
+  if (upstream.auth) headers.set(upstream.auth[0], upstream.auth[1]);
   return headers;
 }
 

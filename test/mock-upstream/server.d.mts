@@ -9,6 +9,8 @@ export interface MockUpstreamOptions {
   apiKey?: string | undefined;
   /** Pause between streamed words of the echo model. Default 0; model `echo-slow` always uses 150. */
   wordDelayMs?: number | undefined;
+  /** The name `x_mock.failOn` refers to, so one body can fail on one mock and succeed on another. Default 'mock'. */
+  name?: string | undefined;
 }
 
 export interface RecordedRequest {

@@ -23,7 +23,7 @@ const SLOW_MODEL_DELAY_MS = 150;
 
 /** @param {MockUpstreamOptions} [options] @returns {Promise<MockUpstream>} */
 export async function startMockUpstream(options = {}) {
-  const { port = 0, host = '127.0.0.1', apiKey, wordDelayMs = 0 } = options;
+  const { port = 0, host = '127.0.0.1', apiKey, wordDelayMs = 0, name = 'mock' } = options;
   /** @type {RecordedRequest[]} */
   const requests = [];
   const gates = createGates();
@@ -38,6 +38,9 @@ export async function startMockUpstream(options = {}) {
     const started = performance.now();
     const raw = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://mock');
+    // Azure OpenAI: /openai/deployments/{deployment}/{route}?api-version=…, key in `api-key`.
+    const azure = url.pathname.match(/^\/openai\/deployments\/([^/]+)(\/.*)$/);
+    if (azure) url.pathname = `/v1${azure[2]}`;
     if (url.pathname.startsWith('/__mock/')) return control(req.method ?? '', url, res);
 
     const n = ++counter;
@@ -104,8 +107,13 @@ export async function startMockUpstream(options = {}) {
     if (!known) return sendJson(404, errors.invalidUrl(req.method ?? '', url.pathname));
 
     if (apiKey !== undefined) {
-      const bearer = req.headers.authorization?.match(/^Bearer\s+(.*)$/i)?.[1] ?? null;
-      if (bearer !== apiKey) return sendJson(401, errors.auth(bearer || null));
+      const presented = azure
+        ? (req.headers['api-key']?.toString() ?? null)
+        : (req.headers.authorization?.match(/^Bearer\s+(.*)$/i)?.[1] ?? null);
+      if (presented !== apiKey) return sendJson(401, errors.auth(presented || null));
+      if (azure && (req.headers.authorization || !url.searchParams.get('api-version'))) {
+        return sendJson(400, errors.forStatus(400));
+      }
     }
 
     if (req.method === 'GET') {
@@ -139,6 +147,19 @@ export async function startMockUpstream(options = {}) {
     };
 
     if (num(x.delayMs, 0) > 0) await sleep(num(x.delayMs, 0), signal);
+    // `failOn: { <mock name>: status | { status, times, retryAfterMs } }`: this mock fails the
+    // request (the first `times` with this tag), while the same body succeeds on other mocks.
+    const failure = isObject(x.failOn) ? x.failOn[name] : undefined;
+    if (failure !== undefined) {
+      const rule = isObject(failure) ? failure : { status: failure };
+      const seen = requests.filter((r) => r.tag === record.tag).length;
+      if (rule.times === undefined || seen <= num(rule.times, 0)) {
+        if (rule.status === 'drop') return destroy();
+        if (rule.status === 'hang') return forever(signal);
+        const extra = rule.retryAfterMs === undefined ? {} : { 'retry-after-ms': String(rule.retryAfterMs) };
+        return sendJson(num(rule.status, 500), errors.forStatus(num(rule.status, 500)), extra);
+      }
+    }
     if (scenario === 'status') return sendStatus(x);
     if (scenario === 'leak') {
       const bearer = req.headers.authorization?.match(/^Bearer\s+(.*)$/i)?.[1] ?? '';

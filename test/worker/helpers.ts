@@ -41,9 +41,9 @@ export function post(
 
 export type Recorded = RecordedRequest;
 
-/** What the mock upstream received for a tag (the request body's `user` or `x_mock.tag`). */
-export async function received(tag: string): Promise<Recorded[]> {
-  const origin = new URL(upstreamUrl).origin;
+/** What a mock upstream (the primary unless `mockUrl` says) received for a tag (body `user` or `x_mock.tag`). */
+export async function received(tag: string, mockUrl = upstreamUrl): Promise<Recorded[]> {
+  const origin = new URL(mockUrl).origin;
   const response = await fetch(`${origin}/__mock/requests?tag=${encodeURIComponent(tag)}`);
   return (await response.json()) as Recorded[];
 }

@@ -113,7 +113,7 @@ describe('configuration', () => {
 
   it('has the documented defaults', () => {
     expect(parseConfig({})).toMatchObject({
-      upstreamBaseUrl: 'https://api.openai.com/v1',
+      upstreams: [{ name: 'openai', kind: 'openai', baseUrl: 'https://api.openai.com/v1' }],
       allowAnonymous: false,
       maxBodyBytes: 25 * 1024 * 1024,
       upstreamTimeoutMs: 600_000,

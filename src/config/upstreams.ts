@@ -1,0 +1,195 @@
+// Parses UPSTREAMS and MODEL_ALIASES: the providers this proxy fronts, and the names that fail
+// over between them. Errors name the entry and the field, never a key.
+import { parseBaseUrl } from './base-url';
+import { ConfigError, type RawEnv } from './values';
+
+export interface Upstream {
+  /** `[a-z0-9-]+`, unique; what `x-upstream` and the logs say. */
+  readonly name: string;
+  readonly kind: 'openai' | 'azure';
+  /** Base URL without a trailing slash: with its version path, or Azure's resource URL. */
+  readonly baseUrl: string;
+  /** Read from the secret that `keyVar` names; `undefined` sends no key (e.g. a local Ollama). */
+  readonly apiKey: string | undefined;
+  /** Model patterns this upstream serves; `undefined` serves every model no other entry claims. */
+  readonly models: readonly string[] | undefined;
+  readonly weight: number;
+  /** Extra request headers the owner sets, e.g. `OpenAI-Organization`. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Azure only: the `api-version` query parameter and the model → deployment map. */
+  readonly apiVersion: string | undefined;
+  readonly deployments: Readonly<Record<string, string>>;
+}
+
+/** One place a model can be served: an upstream, and the model name that upstream knows. */
+export interface Target {
+  readonly upstream: string;
+  readonly model: string;
+}
+
+const NAME = /^[a-z0-9-]+$/;
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** The proxy sets these itself; an owner's header must not replace the key or the framing. */
+const RESERVED_HEADERS = new Set([
+  'authorization',
+  'api-key',
+  'host',
+  'content-type',
+  'content-length',
+  'cookie',
+]);
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isStringMap = (value: unknown): value is Record<string, string> =>
+  isObject(value) && Object.values(value).every((item) => typeof item === 'string');
+
+/** A JSON setting: a string under `--var` and `.dev.vars`, or already a value under `[vars]`. */
+export function jsonSetting(env: RawEnv, name: string): unknown {
+  const value = env[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new ConfigError(name, `${name} must be valid JSON.`);
+  }
+}
+
+/** The single upstream of a deployment without UPSTREAMS: today's OPENAI_BASE_URL and OPENAI_API_KEY. */
+export function defaultUpstream(baseUrl: string, apiKey: string | undefined): Upstream {
+  return {
+    name: 'openai',
+    kind: 'openai',
+    baseUrl,
+    apiKey,
+    models: undefined,
+    weight: 1,
+    headers: {},
+    apiVersion: undefined,
+    deployments: {},
+  };
+}
+
+export function parseUpstreams(env: RawEnv): readonly Upstream[] | undefined {
+  const value = jsonSetting(env, 'UPSTREAMS');
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new ConfigError('UPSTREAMS', 'UPSTREAMS must be a non-empty JSON array of upstream entries.');
+  }
+  const upstreams = value.map((entry: unknown, index) => parseEntry(entry, index, env));
+  const names = upstreams.map((upstream) => upstream.name);
+  const repeated = names.find((name, index) => names.indexOf(name) !== index);
+  if (repeated !== undefined)
+    throw new ConfigError('UPSTREAMS', `UPSTREAMS: the name "${repeated}" is used twice.`);
+  if (upstreams.filter((upstream) => upstream.models === undefined).length > 1) {
+    throw new ConfigError(
+      'UPSTREAMS',
+      'UPSTREAMS: at most one entry may leave out "models" (the catch-all).',
+    );
+  }
+  return Object.freeze(upstreams);
+}
+
+function parseEntry(entry: unknown, index: number, env: RawEnv): Upstream {
+  const where = `UPSTREAMS entry ${index + 1}`;
+  const fail = (field: string, rule: string): never => {
+    throw new ConfigError('UPSTREAMS', `${where}: "${field}" ${rule}`);
+  };
+  if (!isObject(entry)) return fail('entry', 'must be a JSON object.');
+  const {
+    name,
+    baseUrl,
+    keyVar,
+    kind = 'openai',
+    models,
+    weight = 1,
+    headers = {},
+    apiVersion,
+    deployments = {},
+  } = entry;
+  if (typeof name !== 'string' || !NAME.test(name))
+    return fail('name', 'must be lower-case letters, digits and -.');
+  const at = `${where} (${name})`;
+  const bad = (field: string, rule: string): never => {
+    throw new ConfigError('UPSTREAMS', `${at}: "${field}" ${rule}`);
+  };
+  if (kind !== 'openai' && kind !== 'azure') return bad('kind', 'must be "openai" or "azure".');
+  if (typeof baseUrl !== 'string')
+    return bad('baseUrl', 'must be a URL such as https://api.groq.com/openai/v1.');
+  const url = parseBaseUrl(baseUrl, { variable: 'UPSTREAMS', label: `${at}: "baseUrl"` });
+  if (keyVar !== undefined && (typeof keyVar !== 'string' || !VAR_NAME.test(keyVar))) {
+    return bad('keyVar', 'must be the name of a secret, such as GROQ_API_KEY (never the key itself).');
+  }
+  const apiKey = keyVar === undefined ? undefined : env[keyVar];
+  if (keyVar !== undefined && (typeof apiKey !== 'string' || apiKey.trim() === '')) {
+    return bad(
+      'keyVar',
+      `names ${keyVar}, which is not set: \`wrangler secret put ${keyVar}\`, or add it to .dev.vars.`,
+    );
+  }
+  if (
+    models !== undefined &&
+    !(Array.isArray(models) && models.length > 0 && models.every((m) => typeof m === 'string' && m !== ''))
+  ) {
+    return bad('models', 'must be a non-empty array of model patterns such as "gpt-*".');
+  }
+  if (typeof weight !== 'number' || !(weight > 0) || !Number.isFinite(weight))
+    return bad('weight', 'must be a positive number.');
+  if (!isStringMap(headers)) return bad('headers', 'must map header names to string values.');
+  for (const header of Object.keys(headers)) {
+    if (!HEADER_NAME.test(header) || RESERVED_HEADERS.has(header.toLowerCase())) {
+      return bad('headers', `may not set ${HEADER_NAME.test(header) ? header : 'an invalid header name'}.`);
+    }
+  }
+  if (kind === 'azure' && (typeof apiVersion !== 'string' || apiVersion === '')) {
+    return bad('apiVersion', 'is required for kind "azure", e.g. "2024-10-21".');
+  }
+  if (!isStringMap(deployments)) return bad('deployments', 'must map model names to deployment names.');
+  return Object.freeze({
+    name,
+    kind,
+    baseUrl: url,
+    apiKey: typeof apiKey === 'string' ? apiKey.trim() : undefined,
+    models: models === undefined ? undefined : Object.freeze([...(models as string[])]),
+    weight,
+    headers: Object.freeze({ ...headers }),
+    apiVersion: typeof apiVersion === 'string' ? apiVersion : undefined,
+    deployments: Object.freeze({ ...deployments }),
+  });
+}
+
+/** `{"fast": ["groq/llama-3.1-8b-instant", "openai/gpt-4o-mini"]}`: each target names an upstream. */
+export function parseAliases(
+  env: RawEnv,
+  upstreams: readonly Upstream[],
+): ReadonlyMap<string, readonly Target[]> {
+  const value = jsonSetting(env, 'MODEL_ALIASES');
+  if (value === undefined) return new Map();
+  if (!isObject(value))
+    throw new ConfigError('MODEL_ALIASES', 'MODEL_ALIASES must be a JSON object of alias → targets.');
+  const names = new Set(upstreams.map((upstream) => upstream.name));
+  const aliases = Object.entries(value).map(([alias, targets]): [string, readonly Target[]] => {
+    const fail = (rule: string): never => {
+      throw new ConfigError('MODEL_ALIASES', `MODEL_ALIASES "${alias}": ${rule}`);
+    };
+    if (!Array.isArray(targets) || targets.length === 0)
+      return fail('must be a non-empty array of "upstream/model".');
+    return [
+      alias,
+      Object.freeze(
+        targets.map((target: unknown) => {
+          const slash = typeof target === 'string' ? target.indexOf('/') : -1;
+          const upstream = typeof target === 'string' ? target.slice(0, slash) : '';
+          const model = typeof target === 'string' ? target.slice(slash + 1) : '';
+          if (slash <= 0 || model === '') return fail('each target must look like "upstream/model".');
+          if (!names.has(upstream)) return fail(`the upstream "${upstream}" is not in UPSTREAMS.`);
+          return Object.freeze({ upstream, model });
+        }),
+      ),
+    ];
+  });
+  return new Map(aliases);
+}

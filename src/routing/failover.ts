@@ -1,0 +1,130 @@
+// Tries a request's targets in order until one answers: fail over on connection failures,
+// timeouts before the headers and retryable statuses, within an attempt budget and one deadline.
+import type { Target, Upstream } from '../config/upstreams';
+import { ProxyError } from '../errors';
+import { upstreamHealth } from './health';
+
+/** Statuses worth another upstream or another try: overload, timeouts, server failures. */
+const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
+/** The most attempts one client request may cause, whatever the number of targets. */
+const MAX_ATTEMPTS = 6;
+const BACKOFF_BASE_MS = 100;
+
+export interface Answered {
+  readonly response: Response;
+  readonly upstream: Upstream;
+  readonly attempts: number;
+  /** The proxy retried or failed over, and this answer is the last failure it got. */
+  readonly gaveUp: boolean;
+}
+
+export interface FailoverPlan {
+  readonly targets: readonly Target[];
+  readonly upstreams: readonly Upstream[];
+  /** Total time for every attempt and wait (UPSTREAM_TIMEOUT_MS); 0 waits forever. */
+  readonly deadlineMs: number;
+  /** Sends one attempt; rejects with a ProxyError for an unreachable or silent upstream. */
+  readonly send: (target: Target, upstream: Upstream, timeoutMs: number) => Promise<Response>;
+}
+
+const healthKey = (upstream: Upstream) => `${upstream.name} ${upstream.baseUrl}`;
+
+/**
+ * One target means no failover was configured: a single attempt, whose answer passes through
+ * with the upstream's own retry headers. Several mean up to two rounds over them, at most six
+ * attempts, skipping upstreams that are cooling down unless all of them are.
+ */
+export function attemptOrder(targets: readonly Target[], cooling: (target: Target) => boolean): Target[] {
+  if (targets.length <= 1) return [...targets];
+  const ready = targets.filter((target) => !cooling(target));
+  const round = ready.length > 0 ? ready : targets;
+  const budget = Math.min(2 * targets.length, MAX_ATTEMPTS);
+  return Array.from(
+    { length: Math.min(budget, 2 * round.length) },
+    (_, index) => round[index % round.length]!,
+  );
+}
+
+/** What the upstream asked for: `retry-after-ms`, else `retry-after` in seconds or as a date. */
+export function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
+  const ms = Number(headers.get('retry-after-ms') ?? Number.NaN);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const after = headers.get('retry-after');
+  if (after === null) return undefined;
+  const seconds = Number(after);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(after);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+interface Failure {
+  readonly upstream: Upstream;
+  readonly response?: Response;
+  readonly error?: ProxyError;
+  readonly at: number;
+}
+
+export async function callWithFailover(plan: FailoverPlan): Promise<Answered> {
+  const byName = new Map(plan.upstreams.map((upstream) => [upstream.name, upstream]));
+  const upstreamOf = (target: Target) => byName.get(target.upstream)!;
+  const start = Date.now();
+  const order = attemptOrder(plan.targets, (target) =>
+    upstreamHealth.isCooling(healthKey(upstreamOf(target)), start),
+  );
+  const failures = new Map<Upstream, Failure>();
+  let last: Failure | undefined;
+  let attempts = 0;
+  for (const [index, target] of order.entries()) {
+    const upstream = upstreamOf(target);
+    const earlier = failures.get(upstream);
+    const waitMs = earlier ? Math.max(0, pauseBefore(earlier, attempts) - (Date.now() - earlier.at)) : 0;
+    const left = plan.deadlineMs > 0 ? plan.deadlineMs - (Date.now() - start) - waitMs : Infinity;
+    if (left <= 0) continue; // No time to wait for this one; a later target may need none.
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    await last?.response?.body?.cancel(); // Trying again: the previous failure's body is not needed.
+    attempts++;
+    // A silent upstream may take its share of the time, not all of it: leave some for the others.
+    const others = new Set(order.slice(index).map((next) => next.upstream)).size;
+    const timeoutMs = left === Infinity ? 0 : Math.ceil(left / others);
+    try {
+      const response = await plan.send(target, upstream, timeoutMs);
+      if (!RETRYABLE.has(response.status)) {
+        upstreamHealth.succeeded(healthKey(upstream));
+        return { response, upstream, attempts, gaveUp: false };
+      }
+      last = { upstream, response, at: Date.now() };
+    } catch (error) {
+      if (!(error instanceof ProxyError)) throw error;
+      last = { upstream, error, at: Date.now() };
+    }
+    upstreamHealth.failed(healthKey(upstream), last.at);
+    failures.set(upstream, last);
+  }
+  if (last?.response)
+    return { response: last.response, upstream: last.upstream, attempts, gaveUp: attempts > 1 };
+  return giveUp(last, attempts);
+}
+
+/** Before trying an upstream again: what it asked for, else exponential backoff with jitter. */
+function pauseBefore(failure: Failure, attempts: number): number {
+  const asked = failure.response ? retryAfterMs(failure.response.headers, failure.at) : undefined;
+  return asked ?? BACKOFF_BASE_MS * 2 ** (attempts - 1) * (0.5 + Math.random() / 2);
+}
+
+/** Out of attempts or time: the last error, or a 502/504 that says how many attempts failed. */
+function giveUp(last: Failure | undefined, attempts: number): never {
+  const error =
+    last?.error ??
+    new ProxyError(504, 'upstream_timeout', 'No upstream answered within UPSTREAM_TIMEOUT_MS.');
+  const headers =
+    attempts > 1 ? { 'x-should-retry': 'false', 'x-upstream-attempts': String(attempts) } : undefined;
+  throw new ProxyError(
+    error.status,
+    error.code,
+    attempts > 1 ? `${error.message} (${attempts} attempts)` : error.message,
+    {
+      ...error.details,
+      ...(headers ? { headers } : {}),
+    },
+  );
+}

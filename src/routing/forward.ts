@@ -1,0 +1,42 @@
+// Sends a client's request to its targets with failover, each attempt built for its upstream.
+import type { Config } from '../config/read';
+import type { Target } from '../config/upstreams';
+import { fetchUpstream } from '../http/upstream';
+import { callWithFailover, type Answered } from './failover';
+import { headersFor, upstreamUrl } from './request';
+import { withModel } from './rewrite-model';
+
+export interface Forward {
+  readonly config: Config;
+  readonly targets: readonly Target[];
+  /** The route's path after `/v1`, e.g. `/chat/completions`. */
+  readonly path: string;
+  readonly clientHeaders: Headers;
+  /** The body as the client sent it (or with usage requested); only `model` changes per target. */
+  readonly body: Uint8Array | undefined;
+}
+
+export function forward(call: Forward): Promise<Answered> {
+  const { config, body } = call;
+  return callWithFailover({
+    targets: call.targets,
+    upstreams: config.upstreams,
+    deadlineMs: config.upstreamTimeoutMs,
+    send: (target, upstream, timeoutMs) =>
+      fetchUpstream({
+        url: upstreamUrl(upstream, target, call.path),
+        method: body ? 'POST' : 'GET',
+        headers: headersFor(upstream, call.clientHeaders, body !== undefined),
+        body: body && withModel(body, target.model),
+        timeoutMs,
+      }),
+  });
+}
+
+/** Says who served and how many attempts it took; after a failover that gave up, stops SDK retries. */
+export function withRoutingHeaders(response: Response, answered: Answered): Response {
+  response.headers.set('x-upstream', answered.upstream.name);
+  response.headers.set('x-upstream-attempts', String(answered.attempts));
+  if (answered.gaveUp) response.headers.set('x-should-retry', 'false');
+  return response;
+}

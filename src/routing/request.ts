@@ -1,0 +1,26 @@
+// What one attempt sends to one upstream: the URL and the headers for its kind. Each upstream
+// gets only its own key: OpenAI-compatible APIs as a bearer token, Azure in `api-key`.
+import type { Target, Upstream } from '../config/upstreams';
+import { upstreamRequestHeaders } from '../http/headers';
+
+/**
+ * The URL for `path` (the route's part after `/v1`, e.g. `/chat/completions`). Azure addresses
+ * a deployment instead: `/openai/deployments/{deployment}{path}?api-version=…`.
+ */
+export function upstreamUrl(upstream: Upstream, target: Target, path: string): string {
+  if (upstream.kind === 'openai') return upstream.baseUrl + path;
+  const deployment = upstream.deployments[target.model] ?? target.model;
+  const version = encodeURIComponent(upstream.apiVersion ?? '');
+  return `${upstream.baseUrl}/openai/deployments/${encodeURIComponent(deployment)}${path}?api-version=${version}`;
+}
+
+export function headersFor(upstream: Upstream, client: Headers, hasBody: boolean): Headers {
+  const key = upstream.apiKey;
+  const auth: [string, string] | undefined =
+    key === undefined
+      ? undefined
+      : upstream.kind === 'azure'
+        ? ['api-key', key]
+        : ['authorization', `Bearer ${key}`];
+  return upstreamRequestHeaders(client, { auth, extra: upstream.headers, hasBody });
+}
