@@ -18,7 +18,11 @@ import { productionSettings } from './production.mjs';
  * @property {Readonly<Record<string, string>>} bindings
  * @property {Readonly<Record<string, unknown>>} [streamFields]
  * @property {boolean} [streamsOnly]
+ * @property {readonly string[]} [phases] only these phases (default: all)
  */
+
+/** Bindings may name the phase's mock as `{MOCK}` (its base URL, with /v1). */
+export const MOCK_PLACEHOLDER = '{MOCK}';
 
 /** @typedef {{ kind: 'direct' } | { kind: 'floor' } | { kind: 'proxy', variant: Variant }} TargetSpec */
 
@@ -96,7 +100,12 @@ export async function startTarget(spec, mock) {
             OPENAI_API_KEY: UPSTREAM_KEY,
             PROXY_KEYS: CLIENT_KEY,
             STREAM_IDLE_TIMEOUT_MS: '120000',
-            ...spec.variant.bindings,
+            ...Object.fromEntries(
+              Object.entries(spec.variant.bindings).map(([name, value]) => [
+                name,
+                value.replaceAll(MOCK_PLACEHOLDER, mock.url),
+              ]),
+            ),
           },
           true,
         );

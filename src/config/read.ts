@@ -20,6 +20,8 @@ export interface Config {
   readonly allowedOrigins: '*' | ReadonlySet<string>;
   readonly maxBodyBytes: number;
   readonly upstreamTimeoutMs: number;
+  /** How long an upstream that failed three times in a row is skipped; 0 never skips. */
+  readonly upstreamCooldownMs: number;
   readonly streamIdleTimeoutMs: number;
   /** `native`: no JavaScript per chunk; `checked`: a JS relay that can signal broken streams. */
   readonly streamRelay: 'native' | 'checked';
@@ -79,6 +81,7 @@ export function parseConfig(env: RawEnv): Config {
     allowedOrigins: parseOrigins(text(env, 'ALLOWED_ORIGINS')),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 25 * MIB),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 600_000),
+    upstreamCooldownMs: integer(env, 'UPSTREAM_COOLDOWN_SECONDS', 30) * 1000,
     streamIdleTimeoutMs: integer(env, 'STREAM_IDLE_TIMEOUT_MS', 120_000),
     streamRelay: oneOf(env, 'STREAM_RELAY', ['native', 'checked'] as const),
     playground: flag(env, 'PLAYGROUND'),

@@ -23,6 +23,8 @@ export interface FailoverPlan {
   readonly upstreams: readonly Upstream[];
   /** Total time for every attempt and wait (UPSTREAM_TIMEOUT_MS); 0 waits forever. */
   readonly deadlineMs: number;
+  /** How long an upstream that keeps failing is skipped (UPSTREAM_COOLDOWN_SECONDS). */
+  readonly coolDownMs: number;
   /** Sends one attempt; rejects with a ProxyError for an unreachable or silent upstream. */
   readonly send: (target: Target, upstream: Upstream, timeoutMs: number) => Promise<Response>;
 }
@@ -97,7 +99,7 @@ export async function callWithFailover(plan: FailoverPlan): Promise<Answered> {
       if (!(error instanceof ProxyError)) throw error;
       last = { upstream, error, at: Date.now() };
     }
-    upstreamHealth.failed(healthKey(upstream), last.at);
+    upstreamHealth.failed(healthKey(upstream), { nowMs: last.at, coolDownMs: plan.coolDownMs });
     failures.set(upstream, last);
   }
   if (last?.response)

@@ -22,6 +22,7 @@ export function forward(call: Forward): Promise<Answered> {
     targets: call.targets,
     upstreams: config.upstreams,
     deadlineMs: config.upstreamTimeoutMs,
+    coolDownMs: config.upstreamCooldownMs,
     send: (target, upstream, timeoutMs) =>
       fetchUpstream({
         url: upstreamUrl(upstream, target, call.path),

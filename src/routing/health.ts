@@ -2,9 +2,8 @@
 // across the edge, but would add a round trip to every request for a hint that each isolate
 // learns within a few failures on its own; an isolate's state is also as local as its traffic.
 
-/** Consecutive failures that start a cool-down. */
+/** Consecutive failures that start a cool-down (UPSTREAM_COOLDOWN_SECONDS long; 0 = never). */
 const FAILURES_TO_COOL = 3;
-const COOL_DOWN_MS = 30_000;
 
 export interface HealthState {
   readonly failures: number;
@@ -19,9 +18,13 @@ export function isCooling(state: HealthState | undefined, nowMs: number): boolea
   return state !== undefined && nowMs < state.coolUntil;
 }
 
-export function afterFailure(state: HealthState = healthy, nowMs: number): HealthState {
+export function afterFailure(
+  state: HealthState = healthy,
+  at: { nowMs: number; coolDownMs: number },
+): HealthState {
   const failures = state.failures + 1;
-  return { failures, coolUntil: failures >= FAILURES_TO_COOL ? nowMs + COOL_DOWN_MS : state.coolUntil };
+  const cools = failures >= FAILURES_TO_COOL && at.coolDownMs > 0;
+  return { failures, coolUntil: cools ? at.nowMs + at.coolDownMs : state.coolUntil };
 }
 
 /** The thin stateful shell: one entry per upstream (name and URL), in this isolate. */
@@ -29,6 +32,7 @@ const states = new Map<string, HealthState>();
 
 export const upstreamHealth = {
   isCooling: (key: string, nowMs: number) => isCooling(states.get(key), nowMs),
-  failed: (key: string, nowMs: number) => void states.set(key, afterFailure(states.get(key), nowMs)),
+  failed: (key: string, at: { nowMs: number; coolDownMs: number }) =>
+    void states.set(key, afterFailure(states.get(key), at)),
   succeeded: (key: string) => void states.delete(key),
 };

@@ -21,7 +21,13 @@ beforeAll(async () => {
         '(apt-get install chromium), or set CHROMIUM_PATH.',
     );
   }
-  proxy = await startProxy({ PLAYGROUND: 'true' }, { wordDelayMs: WORD_DELAY_MS });
+  proxy = await startProxy(
+    {
+      PLAYGROUND: 'true',
+      MODEL_ALIASES: JSON.stringify({ 'echo-fast': ['secondary/echo-1', 'primary/echo-1'] }),
+    },
+    { wordDelayMs: WORD_DELAY_MS, twoUpstreams: true },
+  );
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -99,6 +105,17 @@ describe('playground in chromium', () => {
     const seen = await ask(prompt);
     expect(seen.at(-1)).toBe(answer);
     expect(await last('.cache').textContent()).toContain('HIT');
+  });
+
+  it('lists the aliases beside the models, and streams through one, clearing the prompt', async () => {
+    const options = await page
+      .locator('#model option')
+      .evaluateAll((nodes) => nodes.map((n) => n.textContent));
+    expect(options).toContain('echo-fast');
+    expect(options).toContain('echo-1');
+    const seen = await ask('through an alias', 'echo-fast');
+    expect(seen.at(-1)).toBe('You said: through an alias');
+    expect(await page.inputValue('#prompt')).toBe('');
   });
 
   it('fits a phone-sized screen without horizontal scrolling', async () => {

@@ -9,24 +9,53 @@ export interface RunningProxy {
   /** The proxy's OpenAI base URL, ending in /v1. */
   readonly baseURL: string;
   readonly mock: MockUpstream;
+  /** A second provider (mock name `secondary`, key SECONDARY_KEY), when asked for. */
+  readonly secondary: MockUpstream | undefined;
   stop(): Promise<void>;
 }
+
+export const SECONDARY_KEY = 'gsk-e2e-secondary-secret-0123456789';
 
 export interface MockSettings {
   /** Pause between the echo model's streamed words (default 0). */
   readonly wordDelayMs?: number;
+  /**
+   * Also start a second provider and configure both as UPSTREAMS: `primary` (claims `echo-*`)
+   * and `secondary` (the catch-all), keys in PRIMARY_KEY and SECONDARY_KEY.
+   */
+  readonly twoUpstreams?: boolean;
 }
 
 export async function startProxy(
   vars: Record<string, string> = {},
   mockSettings: MockSettings = {},
 ): Promise<RunningProxy> {
-  const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY, wordDelayMs: mockSettings.wordDelayMs });
+  const mock = await startMockUpstream({
+    apiKey: UPSTREAM_KEY,
+    wordDelayMs: mockSettings.wordDelayMs,
+    name: 'primary',
+  });
+  const secondary = mockSettings.twoUpstreams
+    ? await startMockUpstream({
+        apiKey: SECONDARY_KEY,
+        wordDelayMs: mockSettings.wordDelayMs,
+        name: 'secondary',
+      })
+    : undefined;
+  const upstreams = secondary && {
+    UPSTREAMS: JSON.stringify([
+      { name: 'primary', baseUrl: mock.url, keyVar: 'PRIMARY_KEY', models: ['echo-*'] },
+      { name: 'secondary', baseUrl: secondary.url, keyVar: 'SECONDARY_KEY' },
+    ]),
+    PRIMARY_KEY: UPSTREAM_KEY,
+    SECONDARY_KEY,
+  };
   const plain = (value: string) => ({ type: 'plain_text' as const, value });
   const settings: Record<string, string> = {
     OPENAI_BASE_URL: mock.url,
     OPENAI_API_KEY: UPSTREAM_KEY,
     PROXY_KEYS: CLIENT_KEY,
+    ...upstreams,
     ...vars,
   };
   const worker = await unstable_startWorker({
@@ -46,9 +75,10 @@ export async function startProxy(
   return {
     baseURL: new URL('/v1', url).href,
     mock,
+    secondary,
     async stop() {
       await worker.dispose();
-      await mock.close();
+      await Promise.all([mock.close(), secondary?.close()]);
     },
   };
 }
