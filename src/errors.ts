@@ -82,7 +82,7 @@ export function logFailure(event: string, error: unknown, fields: Record<string,
 }
 
 /** Converts anything thrown into a ProxyError; unknown errors are logged, then become a bare 500. */
-function toProxyError(thrown: unknown, requestId: string | undefined): ProxyError {
+export function toProxyError(thrown: unknown, requestId: string | undefined): ProxyError {
   if (thrown instanceof ProxyError) return thrown;
   // Configuration messages name the variable and the rule, never a value.
   if (thrown instanceof ConfigError) {
@@ -92,7 +92,6 @@ function toProxyError(thrown: unknown, requestId: string | undefined): ProxyErro
   return new ProxyError(500, 'internal_error', 'The proxy failed to handle this request.');
 }
 
-export function errorResponse(thrown: unknown, requestId?: string): Response {
-  const error = toProxyError(thrown, requestId);
+export function errorResponse(error: ProxyError): Response {
   return jsonResponse(error.toBody(), { status: error.status, headers: error.details.headers ?? {} });
 }

@@ -82,7 +82,7 @@ async function keyCaller(token: string, config: Config): Promise<Caller> {
     id: `key_${hex(presented, 8)}`,
     // The defaults are for callers the operator does not control; a server key is unlimited
     // unless its own entry sets a limit.
-    limits: { rpm: entry.rpm ?? 0, tpd: entry.tpd ?? 0 },
+    limits: { rpm: entry.rpm ?? 0, tpd: entry.tpd ?? 0, microsPerDay: entry.usdMicros ?? 0 },
     ...(entry.models ? { models: entry.models } : {}),
   };
 }
@@ -106,6 +106,7 @@ async function tokenCaller(
     limits: {
       rpm: narrow(config.requestsPerMinute, claims.rpm),
       tpd: narrow(config.tokensPerDay, claims.tpd),
+      microsPerDay: narrow(config.dollarsPerDayMicros, claims.usdMicros),
     },
     ...(claims.models ? { models: claims.models } : {}),
     ...(claims.maxTokens !== undefined ? { maxTokens: claims.maxTokens } : {}),
@@ -116,7 +117,11 @@ function anonymousCaller(credentials: Credentials, config: Config): Caller {
   return {
     kind: 'anonymous',
     id: `ip:${clientNetwork(credentials.clientIp)}`,
-    limits: { rpm: config.requestsPerMinute, tpd: config.tokensPerDay },
+    limits: {
+      rpm: config.requestsPerMinute,
+      tpd: config.tokensPerDay,
+      microsPerDay: config.dollarsPerDayMicros,
+    },
   };
 }
 

@@ -18,6 +18,8 @@ export interface ClientTokenClaims {
   readonly rpm?: number;
   /** Tokens per day for this user; narrows the server default. */
   readonly tpd?: number;
+  /** Claim `usd`: dollars per day for this user, in micro-dollars; narrows the server default. */
+  readonly usdMicros?: number;
 }
 
 /** A decoded JWT header or payload. */
@@ -73,6 +75,14 @@ function integer(min: 0 | 1): Rule<number> {
   };
 }
 
+const usdAmount: Rule<number> = {
+  parse: (value) =>
+    typeof value === 'number' && Number.isFinite(value) && value >= 0
+      ? Math.round(value * 1_000_000)
+      : undefined,
+  expected: 'a non-negative number of US dollars',
+};
+
 function optional<T>(payload: Claims, name: string, rule: Rule<T>): T | undefined {
   const value = payload[name];
   if (value === undefined) return undefined;
@@ -113,6 +123,7 @@ export function parseClaims(payload: Claims, nowSeconds: number): ClientTokenCla
   const maxTokens = optional(payload, 'max_tokens', integer(1));
   const rpm = optional(payload, 'rpm', integer(0));
   const tpd = optional(payload, 'tpd', integer(0));
+  const usdMicros = optional(payload, 'usd', usdAmount);
   checkTimes(expiry, payload, nowSeconds);
   // exactOptionalPropertyTypes: an absent claim must be a missing key, not `undefined`.
   return Object.freeze({
@@ -124,5 +135,6 @@ export function parseClaims(payload: Claims, nowSeconds: number): ClientTokenCla
     ...(maxTokens !== undefined && { maxTokens }),
     ...(rpm !== undefined && { rpm }),
     ...(tpd !== undefined && { tpd }),
+    ...(usdMicros !== undefined && { usdMicros }),
   });
 }

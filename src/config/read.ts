@@ -4,7 +4,9 @@ import { secretRedactor, type Redactor } from '../http/redact';
 import { parseBaseUrl } from './base-url';
 import { parseProxyKeys, type ProxyKey } from './proxy-keys';
 import { defaultUpstream, parseAliases, parseUpstreams, type Target, type Upstream } from './upstreams';
-import { ConfigError, ORIGIN, flag, integer, list, oneOf, text, type RawEnv } from './values';
+import { OPENAI_PRICES, type Price } from '../usage/prices';
+import { parsePrices } from './prices';
+import { ConfigError, ORIGIN, dollars, flag, integer, list, oneOf, text, type RawEnv } from './values';
 
 export interface Config {
   /** The providers behind this proxy: UPSTREAMS, or the one OPENAI_BASE_URL names. */
@@ -38,6 +40,16 @@ export interface Config {
   /** Per-caller defaults; 0 means no limit. */
   readonly requestsPerMinute: number;
   readonly tokensPerDay: number;
+  /** Micro-dollars per UTC day for browser tokens and anonymous callers; 0 = no budget. */
+  readonly dollarsPerDayMicros: number;
+  /** OPENAI_PRICES with MODEL_PRICES laid over it, USD per million tokens. */
+  readonly prices: Readonly<Record<string, Price>>;
+  /** Opens /admin/api/*; unset means those routes do not exist. */
+  readonly adminKeyDigest: Promise<ArrayBuffer> | undefined;
+  /** Days of daily usage rows the ledger keeps. */
+  readonly usageRetentionDays: number;
+  /** Queue every request's usage for the ledger (needs the USAGE_QUEUE binding). */
+  readonly usageLedger: boolean;
   /** Server-wide model allow-list; `undefined` allows every model. */
   readonly allowedModels: readonly string[] | undefined;
   /** Finds and removes every configured secret, in every form, from what goes to a client. */
@@ -65,9 +77,11 @@ export function parseConfig(env: RawEnv): Config {
   const proxyKeys = Object.freeze(parseProxyKeys(text(env, 'PROXY_KEYS')));
   const upstreams = parseUpstreams(env) ?? [singleUpstream(env)];
   const aliases = parseAliases(env, upstreams);
+  const adminKey = adminSecret(env);
   const secrets = [
     text(env, 'OPENAI_API_KEY'),
     text(env, 'TOKEN_SECRET'),
+    adminKey,
     ...upstreams.map((upstream) => upstream.apiKey),
     ...proxyKeys.map((entry) => entry.key),
   ];
@@ -91,6 +105,11 @@ export function parseConfig(env: RawEnv): Config {
     tokenKey: tokenKey(env),
     requestsPerMinute: integer(env, 'REQUESTS_PER_MINUTE', 60),
     tokensPerDay: integer(env, 'TOKENS_PER_DAY', 0),
+    dollarsPerDayMicros: dollars(env, 'DOLLARS_PER_DAY'),
+    prices: Object.freeze({ ...OPENAI_PRICES, ...parsePrices(env) }),
+    adminKeyDigest: adminKey === undefined ? undefined : sha256(adminKey),
+    usageRetentionDays: integer(env, 'USAGE_RETENTION_DAYS', 90),
+    usageLedger: flag(env, 'USAGE_LEDGER', true),
     allowedModels: modelList(text(env, 'ALLOWED_MODELS')),
     redactor: secretRedactor(secrets),
   });
@@ -126,6 +145,15 @@ function singleUpstream(env: RawEnv): Upstream {
   const baseUrl = text(env, 'OPENAI_BASE_URL') ?? 'https://api.openai.com/v1';
   const where = { variable: 'OPENAI_BASE_URL', label: 'OPENAI_BASE_URL' };
   return defaultUpstream(parseBaseUrl(baseUrl, where), text(env, 'OPENAI_API_KEY'));
+}
+
+/** The admin key guards every caller's usage: as long as a client token's secret, or refused. */
+function adminSecret(env: RawEnv): string | undefined {
+  const key = text(env, 'ADMIN_KEY');
+  if (key !== undefined && key.length < MIN_TOKEN_SECRET_LENGTH) {
+    throw new ConfigError('ADMIN_KEY', `ADMIN_KEY must be at least ${MIN_TOKEN_SECRET_LENGTH} characters.`);
+  }
+  return key;
 }
 
 function modelList(value: string | undefined): readonly string[] | undefined {

@@ -32,9 +32,10 @@ export function list(value: string | undefined): string[] {
     .filter((item) => item !== '');
 }
 
-export function flag(env: RawEnv, name: string): boolean {
+export function flag(env: RawEnv, name: string, fallback = false): boolean {
   const value = text(env, name)?.toLowerCase();
-  if (value === undefined || value === 'false') return false;
+  if (value === undefined) return fallback;
+  if (value === 'false') return false;
   if (value === 'true') return true;
   throw new ConfigError(name, `${name} must be "true" or "false".`);
 }
@@ -65,3 +66,17 @@ export function oneOf<const T extends readonly [string, ...string[]]>(
 
 /** A page origin as browsers send it: scheme and host (and port), no path or trailing slash. */
 export const ORIGIN = /^https?:\/\/[^/\s]+$/;
+
+/** A non-negative amount of US dollars, as written (`2`, `0.50`), in whole micro-dollars. */
+export function parseDollars(value: string): number | undefined {
+  return /^\d+(\.\d+)?$/.test(value) ? Math.round(Number(value) * 1_000_000) : undefined;
+}
+
+export function dollars(env: RawEnv, name: string): number {
+  const value = text(env, name);
+  if (value === undefined) return 0;
+  const micros = parseDollars(value);
+  if (micros === undefined)
+    throw new ConfigError(name, `${name} must be an amount of US dollars such as 5 or 0.50.`);
+  return micros;
+}

@@ -3,14 +3,23 @@
 import type { Caller } from '../access/authenticate';
 import { ProxyError, logFailure } from '../errors';
 import type { QuotaCounter } from './counter';
-import type { Snapshot } from './window';
+import type { Amounts, Refusal, Snapshot } from './window';
+
+/** What an answer really used; `undefined` keeps that part of the reservation. */
+export interface Used {
+  readonly tokens: number | undefined;
+  readonly micros: number | undefined;
+}
 
 export interface Ticket {
   /** `x-ratelimit-*` headers describing the caller's limits after this request. */
   readonly headers: Headers;
-  /** Replaces the reservation by the tokens really used (`undefined`: keep the reservation). */
-  settle(usedTokens: number | undefined): Promise<void>;
+  /** Replaces the reservation by what was really used. */
+  settle(used: Used): Promise<void>;
 }
+
+/** Nothing was used: an error, or a cache hit. */
+export const NOTHING_USED: Used = { tokens: 0, micros: 0 };
 
 /** OpenAI writes resets as durations such as `1s`, `6m0s`, `2h3m4s`. */
 export function formatDuration(ms: number): string {
@@ -19,34 +28,46 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
 }
 
-/** OpenAI's rate-limit headers for each limit the caller has, with the same value for each. */
+const dollars = (micros: number) => (micros / 1_000_000).toFixed(6).replace(/\.?0+$/, '');
+
+/** OpenAI's rate-limit headers for each limit the caller has, and the same style for dollars. */
 function rateLimitHeaders(snapshot: Snapshot): Headers {
   const headers = new Headers();
+  const { limits } = snapshot;
   const windows = [
-    ['requests', snapshot.limits.rpm, snapshot.remainingRequests, snapshot.resetRequestsMs],
-    ['tokens', snapshot.limits.tpd, snapshot.remainingTokens, snapshot.resetTokensMs],
+    ['requests', limits.rpm, snapshot.remainingRequests, snapshot.resetRequestsMs, String],
+    ['tokens', limits.tpd, snapshot.remainingTokens, snapshot.resetTokensMs, String],
+    ['usd', limits.microsPerDay, snapshot.remainingMicros, snapshot.resetTokensMs, dollars],
   ] as const;
-  for (const [unit, limit, remaining, resetMs] of windows) {
+  for (const [unit, limit, remaining, resetMs, format] of windows) {
     if (limit === 0) continue;
-    headers.set(`x-ratelimit-limit-${unit}`, String(limit));
-    headers.set(`x-ratelimit-remaining-${unit}`, String(remaining));
+    headers.set(`x-ratelimit-limit-${unit}`, format(limit));
+    headers.set(`x-ratelimit-remaining-${unit}`, format(remaining));
     headers.set(`x-ratelimit-reset-${unit}`, formatDuration(resetMs));
   }
   return headers;
 }
 
-function refusal(reason: 'requests' | 'tokens', snapshot: Snapshot): ProxyError {
+function refusalMessage(reason: Refusal, snapshot: Snapshot, wait: string): string {
+  const { rpm, tpd, microsPerDay } = snapshot.limits;
+  if (reason === 'requests')
+    return `Rate limit reached: ${rpm} requests per minute for this client. Try again in ${wait}.`;
+  if (reason === 'tokens')
+    return `Daily token budget of ${tpd} tokens for this client is spent. It resets in ${wait}.`;
+  return (
+    `Daily budget of $${dollars(microsPerDay)} for this client is spent: $${dollars(snapshot.remainingMicros)} ` +
+    `is left, less than this request may cost. It resets in ${wait}.`
+  );
+}
+
+function refusal(reason: Refusal, snapshot: Snapshot): ProxyError {
   const headers = rateLimitHeaders(snapshot);
   const waitMs = reason === 'requests' ? snapshot.resetRequestsMs : snapshot.resetTokensMs;
   headers.set('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
   headers.set('retry-after-ms', String(Math.max(0, Math.ceil(waitMs))));
   // A spent daily budget will not recover within any sensible retry loop: tell the SDK not to.
-  if (reason === 'tokens') headers.set('x-should-retry', 'false');
-  const { rpm, tpd } = snapshot.limits;
-  const message =
-    reason === 'requests'
-      ? `Rate limit reached: ${rpm} requests per minute for this client. Try again in ${formatDuration(waitMs)}.`
-      : `Daily token budget of ${tpd} tokens for this client is spent. It resets in ${formatDuration(waitMs)}.`;
+  if (reason !== 'requests') headers.set('x-should-retry', 'false');
+  const message = refusalMessage(reason, snapshot, formatDuration(waitMs));
   return new ProxyError(429, 'rate_limit_exceeded', message, { type: reason, headers });
 }
 
@@ -54,14 +75,18 @@ function refusal(reason: 'requests' | 'tokens', snapshot: Snapshot): ProxyError 
 export async function admitRequest(
   namespace: DurableObjectNamespace<QuotaCounter>,
   caller: Caller,
-  reserve: number,
+  reserve: Amounts,
 ): Promise<Ticket | undefined> {
-  if (caller.limits.rpm === 0 && caller.limits.tpd === 0) return undefined;
+  const { limits } = caller;
+  if (limits.rpm === 0 && limits.tpd === 0 && limits.microsPerDay === 0) return undefined;
   const counter = namespace.get(namespace.idFromName(caller.id));
-  const reserved = caller.limits.tpd > 0 ? reserve : 0;
+  const reserved = {
+    tokens: limits.tpd > 0 ? reserve.tokens : 0,
+    micros: limits.microsPerDay > 0 ? reserve.micros : 0,
+  };
   let admission: Awaited<ReturnType<QuotaCounter['admit']>>;
   try {
-    admission = await counter.admit(caller.limits, reserved);
+    admission = await counter.admit(limits, reserved);
   } catch (error) {
     logFailure('quota_admit_failed', error);
     // Quotas guard the owner's money: without them, refuse rather than spend unguarded.
@@ -72,10 +97,12 @@ export async function admitRequest(
   return {
     headers: rateLimitHeaders(decision.snapshot),
     async settle(used) {
-      if (reserved === 0 || used === undefined || used === reserved) return;
-      await counter
-        .settle(day, used - reserved)
-        .catch((error: unknown) => logFailure('quota_settle_failed', error));
+      const delta = {
+        tokens: reserved.tokens === 0 || used.tokens === undefined ? 0 : used.tokens - reserved.tokens,
+        micros: reserved.micros === 0 || used.micros === undefined ? 0 : used.micros - reserved.micros,
+      };
+      if (delta.tokens === 0 && delta.micros === 0) return;
+      await counter.settle(day, delta).catch((error: unknown) => logFailure('quota_settle_failed', error));
     },
   };
 }

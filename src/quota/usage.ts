@@ -6,6 +6,8 @@ import type { RouteName } from '../routes';
 export interface Usage {
   readonly input: number;
   readonly output: number;
+  /** Of `input`, the tokens the provider's prompt cache served (billed at a lower rate). */
+  readonly cachedInput?: number;
 }
 
 /** Output allowance reserved when a request does not bound its own output. */
@@ -44,7 +46,13 @@ export function parseUsage(value: unknown): Usage | undefined {
   const output = count('completion_tokens') ?? count('output_tokens');
   const total = count('total_tokens');
   if (input === undefined && output === undefined && total === undefined) return undefined;
-  return { input: input ?? 0, output: output ?? Math.max(0, (total ?? 0) - (input ?? 0)) };
+  const details = fields['prompt_tokens_details'] ?? fields['input_tokens_details'];
+  const cached = (details as { cached_tokens?: unknown } | null | undefined)?.cached_tokens;
+  return {
+    input: input ?? 0,
+    output: output ?? Math.max(0, (total ?? 0) - (input ?? 0)),
+    ...(typeof cached === 'number' && cached > 0 ? { cachedInput: cached } : {}),
+  };
 }
 
 export function totalTokens(usage: Usage): number {

@@ -1,10 +1,13 @@
-// The arithmetic of per-caller quotas: a sliding one-minute request window and a UTC-day token budget.
+// The arithmetic of per-caller quotas: a sliding one-minute request window, and a UTC-day budget
+// of tokens and of dollars (counted in whole micro-dollars, so sums stay exact).
 
 export interface Limits {
   /** Requests per minute; 0 = no limit. */
   readonly rpm: number;
   /** Tokens (prompt + completion) per UTC day; 0 = no limit. */
   readonly tpd: number;
+  /** Micro-dollars (USD × 1,000,000) per UTC day; 0 = no limit. */
+  readonly microsPerDay: number;
 }
 
 export interface QuotaState {
@@ -12,6 +15,13 @@ export interface QuotaState {
   readonly requests: readonly number[];
   readonly day: string;
   readonly tokensUsed: number;
+  readonly microsUsed: number;
+}
+
+/** What a request holds until it is settled. */
+export interface Amounts {
+  readonly tokens: number;
+  readonly micros: number;
 }
 
 export interface Snapshot {
@@ -19,17 +29,21 @@ export interface Snapshot {
   readonly remainingRequests: number;
   readonly resetRequestsMs: number;
   readonly remainingTokens: number;
+  readonly remainingMicros: number;
+  /** Both daily budgets reset at UTC midnight. */
   readonly resetTokensMs: number;
 }
 
+export type Refusal = 'requests' | 'tokens' | 'dollars';
+
 export type Decision =
   | { readonly allowed: true; readonly snapshot: Snapshot }
-  | { readonly allowed: false; readonly reason: 'requests' | 'tokens'; readonly snapshot: Snapshot };
+  | { readonly allowed: false; readonly reason: Refusal; readonly snapshot: Snapshot };
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 
-export const emptyState: QuotaState = { requests: [], day: '', tokensUsed: 0 };
+export const emptyState: QuotaState = { requests: [], day: '', tokensUsed: 0, microsUsed: 0 };
 
 export function utcDay(nowMs: number): string {
   return new Date(nowMs).toISOString().slice(0, 10);
@@ -42,6 +56,7 @@ function current(state: QuotaState, nowMs: number): QuotaState {
     requests: state.requests.filter((start) => start > nowMs - MINUTE_MS),
     day,
     tokensUsed: state.day === day ? state.tokensUsed : 0,
+    microsUsed: state.day === day ? state.microsUsed : 0,
   };
 }
 
@@ -52,38 +67,41 @@ function snapshot(state: QuotaState, limits: Limits, nowMs: number): Snapshot {
     remainingRequests: Math.max(0, limits.rpm - state.requests.length),
     resetRequestsMs: oldest === undefined ? 0 : oldest + MINUTE_MS - nowMs,
     remainingTokens: Math.max(0, limits.tpd - state.tokensUsed),
+    remainingMicros: Math.max(0, limits.microsPerDay - state.microsUsed),
     resetTokensMs: DAY_MS - (nowMs % DAY_MS),
   };
 }
 
+/** Why this request may not go ahead now, if it may not. */
+function refusal(state: QuotaState, limits: Limits, reserve: Amounts): Refusal | undefined {
+  if (limits.rpm > 0 && state.requests.length >= limits.rpm) return 'requests';
+  if (limits.tpd > 0 && state.tokensUsed >= limits.tpd) return 'tokens';
+  // Dollars are strict: the request's whole maximum cost must fit, so racing requests can never
+  // spend more than the budget between them.
+  if (limits.microsPerDay > 0 && state.microsUsed + reserve.micros > limits.microsPerDay) return 'dollars';
+  return undefined;
+}
+
 /**
- * Admits one request and reserves `reserve` tokens, or refuses it. A request is refused for
- * tokens only once the day's budget is spent, so a reservation can overshoot by at most one
- * request's worth; settlement then corrects it to the real usage.
+ * Admits one request and reserves what it may use, or refuses it. Tokens are refused only
+ * once the day's budget is spent, so a reservation can overshoot it by one request's worth;
+ * settlement then corrects it to the real usage. Dollars never overshoot.
  */
 export function admit(
   previous: QuotaState,
   limits: Limits,
-  request: { readonly reserve: number; readonly nowMs: number },
+  request: { readonly reserve: Amounts; readonly nowMs: number },
 ): { readonly decision: Decision; readonly state: QuotaState } {
   const { nowMs, reserve } = request;
   const state = current(previous, nowMs);
-  if (limits.rpm > 0 && state.requests.length >= limits.rpm) {
-    return {
-      decision: { allowed: false, reason: 'requests', snapshot: snapshot(state, limits, nowMs) },
-      state,
-    };
-  }
-  if (limits.tpd > 0 && state.tokensUsed >= limits.tpd) {
-    return {
-      decision: { allowed: false, reason: 'tokens', snapshot: snapshot(state, limits, nowMs) },
-      state,
-    };
-  }
+  const reason = refusal(state, limits, reserve);
+  if (reason)
+    return { decision: { allowed: false, reason, snapshot: snapshot(state, limits, nowMs) }, state };
   const admitted: QuotaState = {
     requests: limits.rpm > 0 ? [...state.requests, nowMs] : state.requests,
     day: state.day,
-    tokensUsed: state.tokensUsed + (limits.tpd > 0 ? reserve : 0),
+    tokensUsed: state.tokensUsed + (limits.tpd > 0 ? reserve.tokens : 0),
+    microsUsed: state.microsUsed + (limits.microsPerDay > 0 ? reserve.micros : 0),
   };
   return { decision: { allowed: true, snapshot: snapshot(admitted, limits, nowMs) }, state: admitted };
 }
@@ -91,8 +109,12 @@ export function admit(
 /** Replaces a reservation made on `day` by what was really used (never below zero). */
 export function settle(
   state: QuotaState,
-  correction: { readonly day: string; readonly delta: number },
+  correction: { readonly day: string; readonly delta: Amounts },
 ): QuotaState {
   if (state.day !== correction.day) return state; // A new day began: yesterday's usage is gone.
-  return { ...state, tokensUsed: Math.max(0, state.tokensUsed + correction.delta) };
+  return {
+    ...state,
+    tokensUsed: Math.max(0, state.tokensUsed + correction.delta.tokens),
+    microsUsed: Math.max(0, state.microsUsed + correction.delta.micros),
+  };
 }

@@ -13,6 +13,8 @@ const BACKOFF_BASE_MS = 100;
 export interface Answered {
   readonly response: Response;
   readonly upstream: Upstream;
+  /** The target that answered: its model is the one the upstream was asked for. */
+  readonly target: Target;
   readonly attempts: number;
   /** The proxy retried or failed over, and this answer is the last failure it got. */
   readonly gaveUp: boolean;
@@ -61,6 +63,7 @@ export function retryAfterMs(headers: Headers, nowMs: number): number | undefine
 
 interface Failure {
   readonly upstream: Upstream;
+  readonly target: Target;
   readonly response?: Response;
   readonly error?: ProxyError;
   readonly at: number;
@@ -92,18 +95,20 @@ export async function callWithFailover(plan: FailoverPlan): Promise<Answered> {
       const response = await plan.send(target, upstream, timeoutMs);
       if (!RETRYABLE.has(response.status)) {
         upstreamHealth.succeeded(healthKey(upstream));
-        return { response, upstream, attempts, gaveUp: false };
+        return { response, upstream, target, attempts, gaveUp: false };
       }
-      last = { upstream, response, at: Date.now() };
+      last = { upstream, target, response, at: Date.now() };
     } catch (error) {
       if (!(error instanceof ProxyError)) throw error;
-      last = { upstream, error, at: Date.now() };
+      last = { upstream, target, error, at: Date.now() };
     }
     upstreamHealth.failed(healthKey(upstream), { nowMs: last.at, coolDownMs: plan.coolDownMs });
     failures.set(upstream, last);
   }
-  if (last?.response)
-    return { response: last.response, upstream: last.upstream, attempts, gaveUp: attempts > 1 };
+  if (last?.response) {
+    const { response, upstream, target } = last;
+    return { response, upstream, target, attempts, gaveUp: attempts > 1 };
+  }
   return giveUp(last, attempts);
 }
 

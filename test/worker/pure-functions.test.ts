@@ -45,11 +45,12 @@ describe('reservation', () => {
 });
 
 describe('quota window', () => {
-  const limits = { rpm: 2, tpd: 100 };
+  const limits = { rpm: 2, tpd: 100, microsPerDay: 0 };
+  const tokens = (count: number) => ({ tokens: count, micros: 0 });
   it('admits up to the request limit per minute, then frees the oldest slot', () => {
     let state = emptyState;
     const decisions = [0, 10, 20, 60_001].map((nowMs) => {
-      const result = admit(state, limits, { reserve: 0, nowMs });
+      const result = admit(state, limits, { reserve: tokens(0), nowMs });
       state = result.state;
       return result.decision.allowed;
     });
@@ -57,20 +58,35 @@ describe('quota window', () => {
   });
 
   it('refuses for tokens only once the budget is spent, and settles to real usage', () => {
-    const first = admit(emptyState, limits, { reserve: 150, nowMs: 0 });
+    const first = admit(emptyState, limits, { reserve: tokens(150), nowMs: 0 });
     expect(first.decision.allowed).toBe(true);
-    expect(admit(first.state, { rpm: 0, tpd: 100 }, { reserve: 1, nowMs: 1 }).decision).toMatchObject({
+    expect(
+      admit(first.state, { ...limits, rpm: 0 }, { reserve: tokens(1), nowMs: 1 }).decision,
+    ).toMatchObject({
       allowed: false,
       reason: 'tokens',
     });
-    const settled = settle(first.state, { day: utcDay(0), delta: 30 - 150 });
+    const settled = settle(first.state, { day: utcDay(0), delta: tokens(30 - 150) });
     expect(settled.tokensUsed).toBe(30);
-    expect(settle(first.state, { day: '1999-01-01', delta: -150 }).tokensUsed).toBe(150);
+    expect(settle(first.state, { day: '1999-01-01', delta: tokens(-150) }).tokensUsed).toBe(150);
+  });
+
+  it('admits dollars only while the whole maximum cost fits, and settles to the real cost', () => {
+    const budget = { rpm: 0, tpd: 0, microsPerDay: 1000 };
+    const reserve = { tokens: 0, micros: 400 };
+    const first = admit(emptyState, budget, { reserve, nowMs: 0 });
+    const second = admit(first.state, budget, { reserve, nowMs: 1 });
+    const third = admit(second.state, budget, { reserve, nowMs: 2 });
+    expect([first, second, third].map((result) => result.decision.allowed)).toEqual([true, true, false]);
+    expect(third.decision).toMatchObject({ reason: 'dollars', snapshot: { remainingMicros: 200 } });
+    const settled = settle(second.state, { day: utcDay(0), delta: { tokens: 0, micros: 100 - 400 } });
+    expect(admit(settled, budget, { reserve, nowMs: 3 }).decision.allowed).toBe(true);
   });
 
   it('starts a new budget on a new UTC day', () => {
-    const spent = admit(emptyState, { rpm: 0, tpd: 10 }, { reserve: 10, nowMs: 0 }).state;
-    expect(admit(spent, { rpm: 0, tpd: 10 }, { reserve: 1, nowMs: 86_400_000 }).decision.allowed).toBe(true);
+    const day = { rpm: 0, tpd: 10, microsPerDay: 0 };
+    const spent = admit(emptyState, day, { reserve: tokens(10), nowMs: 0 }).state;
+    expect(admit(spent, day, { reserve: tokens(1), nowMs: 86_400_000 }).decision.allowed).toBe(true);
   });
 
   it.each([

@@ -1,46 +1,7 @@
-// The playground page served at `/` when PLAYGROUND=true: one static HTML document with inline CSS
-// and JS, no framework. It holds no secret: the client key is typed in by the user (or, under
-// `npm run dev` on loopback only, filled in from PLAYGROUND_DEV_KEY), kept in sessionStorage,
-// and sent only to this origin. The browser script avoids backticks and `${`
-// because it lives inside a template literal; the CSP hashes STYLE and SCRIPT (see handler.ts).
-
-export const STYLE = `
-:root { color-scheme: light dark; --fg: #1d1f23; --muted: #5f6670; --bg: #f6f7f9; --card: #fff;
-  --line: #d9dde3; --accent: #2457d6; --error: #b42318; font: 16px/1.5 system-ui, sans-serif; }
-@media (prefers-color-scheme: dark) { :root { --fg: #e6e8eb; --muted: #9aa3ad; --bg: #15171a;
-  --card: #1e2126; --line: #343a42; --accent: #7aa2ff; --error: #ff8a80; } }
-* { box-sizing: border-box; }
-body { margin: 0; background: var(--bg); color: var(--fg); }
-main { max-width: 52rem; margin: 0 auto; padding: 1rem; }
-h1 { font-size: 1.35rem; margin: 0.5rem 0; }
-p.intro, .hint { color: var(--muted); margin: 0 0 1rem; }
-code { font-size: 0.9em; }
-.settings { display: grid; grid-template-columns: 1fr 1fr; gap: 0.75rem; }
-@media (max-width: 40rem) { .settings { grid-template-columns: 1fr; } }
-label { display: block; font-weight: 600; font-size: 0.9rem; }
-input, select, textarea, button { font: inherit; color: inherit; }
-input, select, textarea { width: 100%; margin-top: 0.25rem; padding: 0.5rem; background: var(--card);
-  border: 1px solid var(--line); border-radius: 0.4rem; }
-textarea { resize: vertical; min-height: 5rem; }
-#status { min-height: 1.5em; margin: 0.5rem 0; color: var(--muted); font-size: 0.9rem; }
-#status.bad { color: var(--error); }
-form { margin-top: 0.75rem; }
-.actions { display: flex; gap: 0.5rem; justify-content: flex-end; margin-top: 0.5rem; }
-button { padding: 0.5rem 1.2rem; border-radius: 0.4rem; border: 1px solid var(--accent); cursor: pointer;
-  background: var(--accent); color: #fff; }
-button#stop { background: transparent; color: var(--accent); }
-button:disabled { opacity: 0.45; cursor: default; }
-#log { display: flex; flex-direction: column; gap: 0.75rem; margin-top: 1rem; }
-.turn { background: var(--card); border: 1px solid var(--line); border-radius: 0.5rem; padding: 0.75rem; }
-.prompt { margin: 0 0 0.5rem; color: var(--muted); white-space: pre-wrap; overflow-wrap: anywhere; }
-.answer { white-space: pre-wrap; overflow-wrap: anywhere; min-height: 1.5em; }
-.turn.streaming .answer::after { content: '\\258D'; color: var(--accent); }
-.meta { margin: 0.5rem 0 0; font-size: 0.85rem; color: var(--muted); }
-.error { margin: 0.5rem 0 0; color: var(--error); font-weight: 600; }
-.note { margin: 0.5rem 0 0; color: var(--muted); font-style: italic; }
-`;
-
-export const SCRIPT = `
+// The playground's script: streams chat completions from this proxy, the way a web client does.
+// No framework, no build step. It holds no secret: the client key is typed in (or, under
+// `npm run dev` on loopback only, filled in from a meta tag the Worker adds), kept in
+// sessionStorage, and sent only to this origin.
 'use strict';
 var $ = function (id) { return document.getElementById(id); };
 var keyInput = $('key'), modelSelect = $('model'), form = $('ask'), promptInput = $('prompt');
@@ -63,9 +24,9 @@ function authHeaders() {
 }
 function retryAfterSeconds(headers) {
   var seconds = headers.get('retry-after'), ms = headers.get('retry-after-ms');
-  if (seconds && /^\\d+$/.test(seconds)) return Number(seconds);
+  if (seconds && /^\d+$/.test(seconds)) return Number(seconds);
   if (seconds && !isNaN(Date.parse(seconds))) return Math.max(0, Math.ceil((Date.parse(seconds) - Date.now()) / 1000));
-  if (ms && /^\\d+$/.test(ms)) return Math.ceil(Number(ms) / 100) / 10;
+  if (ms && /^\d+$/.test(ms)) return Math.ceil(Number(ms) / 100) / 10;
   return null;
 }
 
@@ -76,7 +37,7 @@ async function describeError(response) {
   try { message = JSON.parse(text).error.message || ''; } catch (e) { message = text.slice(0, 300); }
   if (response.status === 401) {
     var advice = keyInput.value.trim()
-      ? 'Use one of the proxy\\'s client keys (PROXY_KEYS), not a provider key.'
+      ? 'Use one of the proxy\'s client keys (PROXY_KEYS), not a provider key.'
       : 'Paste a client key above (npm run dev prints one).';
     return 'The proxy rejected the key (401). ' + advice + (message ? ' The proxy said: ' + message : '');
   }
@@ -89,7 +50,7 @@ async function describeError(response) {
 
 async function loadModels() {
   var request = ++modelsRequest;
-  setStatus('Loading models\\u2026');
+  setStatus('Loading models\u2026');
   try {
     var response = await fetch('/v1/models', { headers: authHeaders() });
     var problem = response.ok ? null : await describeError(response);
@@ -119,10 +80,10 @@ async function* sseData(body) {
       buffer += chunk.value;
       var match;
       // A CR at the very end may be the first half of a CRLF: wait for the next chunk.
-      while ((match = /\\r\\n|\\r(?!$)|\\n/.exec(buffer))) {
+      while ((match = /\r\n|\r(?!$)|\n/.exec(buffer))) {
         var line = buffer.slice(0, match.index);
         buffer = buffer.slice(match.index + match[0].length);
-        if (line === '') { if (data.length) yield data.join('\\n'); data = []; }
+        if (line === '') { if (data.length) yield data.join('\n'); data = []; }
         else if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
       }
     }
@@ -135,8 +96,8 @@ function addTurn(prompt, model) {
   var turn = document.createElement('article');
   turn.className = 'turn streaming';
   turn.innerHTML = '<p class="prompt"></p><div class="answer" aria-live="polite"></div>' +
-    '<p class="meta"><span class="model"></span> \\u00b7 cache <span class="cache">\\u2026</span>' +
-    ' \\u00b7 <span class="timing">waiting</span></p><p class="error" hidden></p><p class="note" hidden></p>';
+    '<p class="meta"><span class="model"></span> \u00b7 cache <span class="cache">\u2026</span>' +
+    ' \u00b7 <span class="timing">waiting</span></p><p class="error" hidden></p><p class="note" hidden></p>';
   turn.querySelector('.prompt').textContent = prompt;
   turn.querySelector('.model').textContent = model;
   log.append(turn);
@@ -151,7 +112,7 @@ function addTurn(prompt, model) {
   };
 }
 
-function ms(value) { return value === null ? '\\u2014' : Math.round(value) + ' ms'; }
+function ms(value) { return value === null ? '\u2014' : Math.round(value) + ' ms'; }
 
 async function send() {
   var prompt = promptInput.value.trim(), model = modelSelect.value;
@@ -170,7 +131,7 @@ async function send() {
       body: JSON.stringify({ model: model, stream: true, messages: [{ role: 'user', content: prompt }] }),
       signal: controller.signal,
     });
-    turn.cache.textContent = response.headers.get('x-cache') || '\\u2014';
+    turn.cache.textContent = response.headers.get('x-cache') || '\u2014';
     if (!response.ok) throw new Error(await describeError(response));
     for await (var data of sseData(response.body)) {
       if (data === '[DONE]') { finished = true; break; }
@@ -190,7 +151,7 @@ async function send() {
     }
     else turn.fail(error.message);
   } finally {
-    turn.timing.textContent = 'first token ' + ms(firstToken) + ' \\u00b7 total ' + ms(performance.now() - started);
+    turn.timing.textContent = 'first token ' + ms(firstToken) + ' \u00b7 total ' + ms(performance.now() - started);
     turn.element.classList.remove('streaming');
     turn.element.dataset.state = 'done';
     controller = null;
@@ -214,48 +175,3 @@ promptInput.addEventListener('keydown', function (event) {
 });
 stopButton.addEventListener('click', function () { if (controller) controller.abort(); });
 loadModels();
-`;
-
-export const PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<title>openai-edge-proxy playground</title>
-<link rel="icon" href="data:,">
-<!--dev-key-->
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
-  <h1>openai-edge-proxy playground</h1>
-  <p class="intro">This page calls the proxy's own <code>/v1/chat/completions</code> with
-    <code>stream: true</code>, the way a web client would. It is served because
-    <code>PLAYGROUND=true</code>; leave that off in production unless you want it public.</p>
-  <div class="settings">
-    <div>
-      <label for="key">Client key</label>
-      <input id="key" type="password" autocomplete="off" spellcheck="false" placeholder="one of PROXY_KEYS">
-      <p class="hint">A proxy client key, never a provider key. Kept in this tab only (sessionStorage).</p>
-    </div>
-    <div>
-      <label for="model">Model</label>
-      <select id="model"></select>
-    </div>
-  </div>
-  <p id="status" role="status"></p>
-  <form id="ask">
-    <label for="prompt">Prompt</label>
-    <textarea id="prompt" rows="3" placeholder="Ask something (Ctrl+Enter sends)"></textarea>
-    <div class="actions">
-      <button id="stop" type="button" disabled>Stop</button>
-      <button id="send" type="submit">Send</button>
-    </div>
-  </form>
-  <section id="log" aria-label="Answers"></section>
-</main>
-<script>${SCRIPT}</script>
-</body>
-</html>
-`;

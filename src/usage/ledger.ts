@@ -1,0 +1,97 @@
+// The usage ledger in D1: one row per caller × model × UTC day. Requests reach it through a
+// Queue, never on the client's path; each queue batch becomes one D1 batch of upserts.
+import { logFailure } from '../errors';
+import { BUCKET_COUNT, bucketOf } from './histogram';
+import type { UsageEvent } from './log-line';
+
+const BUCKETS = Array.from({ length: BUCKET_COUNT }, (_, index) => `t${index}`);
+
+/** Created on first use, so `wrangler dev` and a fresh database need no migration step. */
+const SCHEMA = `CREATE TABLE IF NOT EXISTS usage_daily (
+  day TEXT NOT NULL, caller TEXT NOT NULL, model TEXT NOT NULL,
+  requests INTEGER NOT NULL DEFAULT 0, input_tokens INTEGER NOT NULL DEFAULT 0,
+  output_tokens INTEGER NOT NULL DEFAULT 0, cached INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0, cost_usd REAL NOT NULL DEFAULT 0,
+  unpriced INTEGER NOT NULL DEFAULT 0, estimated INTEGER NOT NULL DEFAULT 0,
+  ${BUCKETS.map((bucket) => `${bucket} INTEGER NOT NULL DEFAULT 0`).join(', ')},
+  PRIMARY KEY (day, caller, model)
+) WITHOUT ROWID`;
+
+const COUNTERS = [
+  'requests',
+  'input_tokens',
+  'output_tokens',
+  'cached',
+  'errors',
+  'cost_usd',
+  'unpriced',
+  'estimated',
+  ...BUCKETS,
+];
+const UPSERT = `INSERT INTO usage_daily (day, caller, model, ${COUNTERS.join(', ')})
+  VALUES (?, ?, ?, ${COUNTERS.map(() => '?').join(', ')})
+  ON CONFLICT (day, caller, model) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
+
+type Row = { key: readonly [string, string, string]; counters: number[] };
+
+/** Sums a batch's events per row, so a batch writes each row once. Pure. */
+export function aggregate(events: readonly UsageEvent[]): Row[] {
+  const rows = new Map<string, Row>();
+  for (const event of events) {
+    const key = [event.day, event.caller, event.model] as const;
+    const id = JSON.stringify(key);
+    const row = rows.get(id) ?? { key, counters: new Array<number>(COUNTERS.length).fill(0) };
+    const buckets = new Array<number>(BUCKET_COUNT).fill(0);
+    buckets[bucketOf(event.ttfbMs)] = 1;
+    const values = [
+      1,
+      event.input,
+      event.output,
+      event.cached,
+      event.error,
+      event.costUsd,
+      event.unpriced,
+      event.estimated,
+      ...buckets,
+    ];
+    values.forEach((value, index) => (row.counters[index]! += value));
+    rows.set(id, row);
+  }
+  return [...rows.values()];
+}
+
+let schemaReady: Promise<unknown> | undefined;
+/** Created once per isolate; a failure is retried by the next batch. */
+export function ensureSchema(db: D1Database): Promise<unknown> {
+  schemaReady ??= db.exec(SCHEMA.replace(/\n\s*/g, ' ')).catch((error: unknown) => {
+    schemaReady = undefined;
+    throw error;
+  });
+  return schemaReady;
+}
+
+const HOUR_MS = 3_600_000;
+let lastPruned = 0;
+
+/** Writes one queue batch; throws so the Queue retries the batch if D1 fails. */
+export async function writeUsage(
+  events: readonly UsageEvent[],
+  db: D1Database,
+  retentionDays: number,
+): Promise<void> {
+  await ensureSchema(db);
+  const statements = aggregate(events).map((row) => db.prepare(UPSERT).bind(...row.key, ...row.counters));
+  const now = Date.now();
+  // Retention: at most hourly per isolate, rows older than USAGE_RETENTION_DAYS go.
+  if (retentionDays > 0 && now - lastPruned > HOUR_MS) {
+    const oldest = new Date(now - retentionDays * 86_400_000).toISOString().slice(0, 10);
+    statements.push(db.prepare('DELETE FROM usage_daily WHERE day < ?').bind(oldest));
+    lastPruned = now;
+  }
+  try {
+    if (statements.length > 0) await db.batch(statements);
+  } catch (error) {
+    logFailure('usage_write_failed', error, { events: events.length });
+    throw error;
+  }
+}

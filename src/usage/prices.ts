@@ -1,0 +1,64 @@
+// What a model costs, in USD per million tokens, and what an answer cost. MODEL_PRICES adds to
+// or overrides this table; a model with no price costs 0 and is flagged as unpriced.
+import type { Usage } from '../quota/usage';
+
+export interface Price {
+  readonly input: number;
+  readonly output: number;
+  /** Prompt tokens the provider served from its prompt cache; `input` when it has no such rate. */
+  readonly cachedInput?: number;
+}
+
+/**
+ * OpenAI's list prices, standard tier, USD per 1M tokens, as published on
+ * https://platform.openai.com/docs/pricing and checked on 2026-06-20 (the gpt-5.4 and gpt-5.5
+ * rows as reported from that page in June 2026). Prices change: verify them, and set
+ * MODEL_PRICES for your own rates, other providers, or fine-tunes.
+ */
+export const OPENAI_PRICES: Readonly<Record<string, Price>> = {
+  'gpt-5.5': { input: 5, cachedInput: 0.5, output: 30 },
+  'gpt-5.4': { input: 2.5, cachedInput: 0.25, output: 15 },
+  'gpt-5.4-mini': { input: 0.75, cachedInput: 0.075, output: 4.5 },
+  'gpt-5.4-nano': { input: 0.2, cachedInput: 0.02, output: 1.25 },
+  'gpt-5': { input: 1.25, cachedInput: 0.125, output: 10 },
+  'gpt-5-mini': { input: 0.25, cachedInput: 0.025, output: 2 },
+  'gpt-5-nano': { input: 0.05, cachedInput: 0.005, output: 0.4 },
+  'gpt-4.1': { input: 2, cachedInput: 0.5, output: 8 },
+  'gpt-4.1-mini': { input: 0.4, cachedInput: 0.1, output: 1.6 },
+  'gpt-4.1-nano': { input: 0.1, cachedInput: 0.025, output: 0.4 },
+  'gpt-4o': { input: 2.5, cachedInput: 1.25, output: 10 },
+  'gpt-4o-mini': { input: 0.15, cachedInput: 0.075, output: 0.6 },
+  o3: { input: 2, cachedInput: 0.5, output: 8 },
+  'o4-mini': { input: 1.1, cachedInput: 0.275, output: 4.4 },
+  'o3-mini': { input: 1.1, cachedInput: 0.55, output: 4.4 },
+  o1: { input: 15, cachedInput: 7.5, output: 60 },
+  'gpt-3.5-turbo': { input: 0.5, output: 1.5 },
+  'text-embedding-3-small': { input: 0.02, output: 0 },
+  'text-embedding-3-large': { input: 0.13, output: 0 },
+  'text-embedding-ada-002': { input: 0.1, output: 0 },
+};
+
+/**
+ * The price for a model id as upstreams report it: exact, else the longest priced name it
+ * extends with `-…` (`gpt-4o-mini-2024-07-18` is `gpt-4o-mini`, not `gpt-4o`).
+ */
+export function priceOf(model: string, prices: Readonly<Record<string, Price>>): Price | undefined {
+  const exact = prices[model];
+  if (exact) return exact;
+  const base = Object.keys(prices)
+    .filter((name) => model.startsWith(`${name}-`))
+    .sort((a, b) => b.length - a.length)[0];
+  return base === undefined ? undefined : prices[base];
+}
+
+const PER_TOKEN = 1 / 1_000_000;
+
+/** USD for `usage` at `price`: cached prompt tokens at the cached rate, the rest at full rates. */
+export function costOf(usage: Usage, price: Price): number {
+  const cached = Math.min(usage.cachedInput ?? 0, usage.input);
+  const dollars =
+    (usage.input - cached) * price.input +
+    cached * (price.cachedInput ?? price.input) +
+    usage.output * price.output;
+  return dollars * PER_TOKEN;
+}

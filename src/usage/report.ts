@@ -1,0 +1,49 @@
+// Reads the ledger for the admin API: totals per caller, model or day over a range of days.
+import { BUCKET_COUNT, quantile } from './histogram';
+import { ensureSchema } from './ledger';
+
+export type GroupBy = 'caller' | 'model' | 'day';
+
+export interface UsageRow {
+  readonly [group: string]: string | number | null;
+}
+
+const BUCKETS = Array.from({ length: BUCKET_COUNT }, (_, index) => `t${index}`);
+
+/** `group` is one of three column names, never client text: the query is fixed per value. */
+function query(group: GroupBy): string {
+  const order = group === 'day' ? 'day ASC' : 'cost_usd DESC, requests DESC';
+  return `SELECT ${group} AS grp, SUM(requests) AS requests, SUM(input_tokens) AS input_tokens,
+    SUM(output_tokens) AS output_tokens, SUM(cached) AS cached, SUM(errors) AS errors,
+    SUM(cost_usd) AS cost_usd, SUM(unpriced) AS unpriced, SUM(estimated) AS estimated,
+    ${BUCKETS.map((bucket) => `SUM(${bucket}) AS ${bucket}`).join(', ')}
+    FROM usage_daily WHERE day >= ? AND day <= ? GROUP BY grp ORDER BY ${order} LIMIT 1000`;
+}
+
+export async function usageReport(
+  db: D1Database,
+  range: { from: string; to: string; by: GroupBy },
+): Promise<UsageRow[]> {
+  await ensureSchema(db);
+  const { results } = await db
+    .prepare(query(range.by))
+    .bind(range.from, range.to)
+    .all<Record<string, number | string>>();
+  return results.map((row) => {
+    const histogram = BUCKETS.map((bucket) => Number(row[bucket] ?? 0));
+    return {
+      [range.by]: row['grp'] ?? null,
+      requests: Number(row['requests']),
+      input_tokens: Number(row['input_tokens']),
+      output_tokens: Number(row['output_tokens']),
+      cached: Number(row['cached']),
+      errors: Number(row['errors']),
+      // Summed in floating point; rounded to a millionth of a dollar for display.
+      cost_usd: Math.round(Number(row['cost_usd']) * 1_000_000) / 1_000_000,
+      unpriced: Number(row['unpriced']),
+      estimated: Number(row['estimated']),
+      ttfb_p50_ms: quantile(histogram, 0.5) ?? null,
+      ttfb_p95_ms: quantile(histogram, 0.95) ?? null,
+    };
+  });
+}
