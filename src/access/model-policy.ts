@@ -2,11 +2,13 @@
 import type { Config } from '../config/read';
 import { ProxyError, badRequest } from '../errors';
 import type { RouteName } from '../routes';
-import type { Caller } from './authenticate';
 import { modelAllowed } from './model-patterns';
 
 /** Every allow-list that applies to this caller; empty means any model. */
-export function modelAllowLists(caller: Caller, config: Config): (readonly string[])[] {
+export function modelAllowLists(
+  caller: { readonly models?: readonly string[] },
+  config: Config,
+): (readonly string[])[] {
   return [config.allowedModels, caller.models].filter((list) => list !== undefined);
 }
 
