@@ -49,15 +49,15 @@ export async function usageApi(request: IRequest, env: Env): Promise<Response | 
   if (config.adminKeyDigest === undefined) return undefined; // The route does not exist.
   await checkAdmin(request, config.adminKeyDigest);
   const range = parseRange(new URL(request.url));
-  let data;
+  let report;
   try {
-    data = await usageReport(env.USAGE_DB, range);
+    report = await usageReport(env.USAGE_DB, range);
   } catch (error) {
     logFailure('usage_read_failed', error);
     throw new ProxyError(503, 'usage_unavailable', 'The usage database is unavailable; try again shortly.');
   }
   return jsonResponse(
-    { object: 'list', from: range.from, to: range.to, by: range.by, data },
+    { object: 'list', from: range.from, to: range.to, by: range.by, ...report },
     { status: 200 },
   );
 }

@@ -20,30 +20,51 @@ function query(group: GroupBy): string {
     FROM usage_daily WHERE day >= ? AND day <= ? GROUP BY grp ORDER BY ${order} LIMIT 1000`;
 }
 
+type Totals = Record<string, number | string | null>;
+
+function summarise(row: Record<string, number | string>, histogram: readonly number[]): Totals {
+  return {
+    requests: Number(row['requests'] ?? 0),
+    input_tokens: Number(row['input_tokens'] ?? 0),
+    output_tokens: Number(row['output_tokens'] ?? 0),
+    cached: Number(row['cached'] ?? 0),
+    errors: Number(row['errors'] ?? 0),
+    // Summed in floating point; rounded to a millionth of a dollar for display.
+    cost_usd: Math.round(Number(row['cost_usd'] ?? 0) * 1_000_000) / 1_000_000,
+    unpriced: Number(row['unpriced'] ?? 0),
+    estimated: Number(row['estimated'] ?? 0),
+    ttfb_p50_ms: quantile(histogram, 0.5) ?? null,
+    ttfb_p95_ms: quantile(histogram, 0.95) ?? null,
+  };
+}
+
+/** The rows per group, and the total over all of them (its percentiles from the summed histograms). */
 export async function usageReport(
   db: D1Database,
   range: { from: string; to: string; by: GroupBy },
-): Promise<UsageRow[]> {
+): Promise<{ data: UsageRow[]; total: Totals }> {
   await ensureSchema(db);
   const { results } = await db
     .prepare(query(range.by))
     .bind(range.from, range.to)
     .all<Record<string, number | string>>();
-  return results.map((row) => {
-    const histogram = BUCKETS.map((bucket) => Number(row[bucket] ?? 0));
+  const sums: Record<string, number> = {};
+  const data = results.map((row) => {
+    for (const [name, value] of Object.entries(row))
+      if (name !== 'grp') sums[name] = (sums[name] ?? 0) + Number(value);
     return {
       [range.by]: row['grp'] ?? null,
-      requests: Number(row['requests']),
-      input_tokens: Number(row['input_tokens']),
-      output_tokens: Number(row['output_tokens']),
-      cached: Number(row['cached']),
-      errors: Number(row['errors']),
-      // Summed in floating point; rounded to a millionth of a dollar for display.
-      cost_usd: Math.round(Number(row['cost_usd']) * 1_000_000) / 1_000_000,
-      unpriced: Number(row['unpriced']),
-      estimated: Number(row['estimated']),
-      ttfb_p50_ms: quantile(histogram, 0.5) ?? null,
-      ttfb_p95_ms: quantile(histogram, 0.95) ?? null,
+      ...summarise(
+        row,
+        BUCKETS.map((bucket) => Number(row[bucket] ?? 0)),
+      ),
     };
   });
+  return {
+    data,
+    total: summarise(
+      sums,
+      BUCKETS.map((bucket) => sums[bucket] ?? 0),
+    ),
+  };
 }
