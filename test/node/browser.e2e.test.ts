@@ -128,6 +128,7 @@ describe('playground in chromium', () => {
   it('takes the README screenshot', async () => {
     const path = process.env['UPDATE_SCREENSHOT'] ? 'docs/playground.png' : undefined;
     if (path) mkdirSync('docs', { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
     const png = await page.screenshot(path ? { path } : {});
     expect(png.length).toBeGreaterThan(10_000);
   });
