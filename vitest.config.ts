@@ -21,6 +21,8 @@ export default defineConfig({
                 PROXY_KEYS: 'client-key-1,client-key-2',
                 // Quota tests set their own limits; the shared test keys must never hit one.
                 REQUESTS_PER_MINUTE: '0',
+                // The ledger batches for up to a second after each answer; only its own tests turn it on.
+                USAGE_LEDGER: 'false',
               },
             },
           })),

@@ -13,6 +13,9 @@ import { fileURLToPath } from 'node:url';
  * @property {string[]} kvNamespaces binding names
  * @property {Record<string, { className: string, useSQLite: boolean }>} durableObjects by binding name
  * @property {Record<string, string>} vars
+ * @property {Record<string, string>} queueProducers binding → queue name
+ * @property {Record<string, { maxBatchSize: number, maxBatchTimeout: number }>} queueConsumers by queue name
+ * @property {Record<string, string>} d1Databases binding → database id
  */
 
 const SELF = fileURLToPath(import.meta.url);
@@ -54,6 +57,28 @@ async function printSettings() {
     kvNamespaces: config.kv_namespaces.map((/** @type {{ binding: string }} */ kv) => kv.binding),
     durableObjects,
     vars: Object.fromEntries(Object.entries(config.vars).map(([name, value]) => [name, String(value)])),
+    queueProducers: Object.fromEntries(
+      config.queues.producers.map((/** @type {{ binding: string, queue: string }} */ p) => [
+        p.binding,
+        p.queue,
+      ]),
+    ),
+    queueConsumers: Object.fromEntries(
+      config.queues.consumers.map(
+        (/** @type {{ queue: string, max_batch_size?: number, max_batch_timeout?: number }} */ c) => [
+          c.queue,
+          { maxBatchSize: c.max_batch_size ?? 10, maxBatchTimeout: c.max_batch_timeout ?? 5 },
+        ],
+      ),
+    ),
+    d1Databases: Object.fromEntries(
+      config.d1_databases.map(
+        (/** @type {{ binding: string, database_id?: string, database_name?: string }} */ db) => [
+          db.binding,
+          db.database_id ?? db.database_name,
+        ],
+      ),
+    ),
   };
   process.stdout.write(`\n${JSON.stringify(result)}\n`);
 }

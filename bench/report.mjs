@@ -637,6 +637,26 @@ function routingTable(r) {
   ].join('\n');
 }
 
+/** Issue 11: the ledger's cost on the client's path, on vs off. @param {Results} r */
+function ledgerTable(r) {
+  if (!r.variants.includes('proxy+no-ledger')) return 'not measured';
+  const m = metrics(r);
+  const { cpuStream } = pickers(r);
+  const rows = [['metric', 'ledger on (proxy)', 'ledger off (proxy+no-ledger)', 'on − off']];
+  const pairs = /** @type {const} */ ([
+    ['non-stream latency p50, sequential (ms)', m.nsP50.pick],
+    ['worker CPU / non-stream request (ms)', m.nsCpu.pick],
+    ['stream first chunk p50 (ms)', m.firstP50.pick],
+    ['worker CPU / 1000-chunk stream, 5 ms apart (ms)', cpuStream('cpu')],
+  ]);
+  for (const [label, pick] of pairs) {
+    const on = pick('proxy');
+    const off = pick('proxy+no-ledger');
+    rows.push([label, num(on), num(off), num(on === undefined || off === undefined ? undefined : on - off)]);
+  }
+  return table(rows);
+}
+
 /** @param {Results} r */
 export function renderReport(r) {
   const kib = (/** @type {number} */ bytes) => `${(bytes / KIB).toFixed(2)} KiB`;
@@ -669,6 +689,10 @@ export function renderReport(r) {
     '## Cache hit vs miss (issue 3)',
     '',
     cacheTable(r),
+    '',
+    '## Usage ledger on vs off (issue 11)',
+    '',
+    ledgerTable(r),
     '',
     '## Several upstreams (issue 10)',
     '',

@@ -57,6 +57,13 @@ const VARIANTS = [
     bindings: { CACHE_TTL: '0', STREAM_RELAY: 'checked' },
     streamsOnly: true,
   },
+  // The usage ledger off: no log-line accounting on the queue and no transcript for the ledger.
+  // `proxy` runs with it on, as production does.
+  {
+    name: 'proxy+no-ledger',
+    bindings: { CACHE_TTL: '0', USAGE_LEDGER: 'false' },
+    phases: ['non-stream', 'paced', 'cpu'],
+  },
   // Several upstreams, happy path: the benchmark's model is claimed by a pattern; same mock.
   {
     name: 'proxy+routing',

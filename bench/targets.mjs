@@ -58,10 +58,25 @@ async function startWorker(scriptPath, bindings, resources) {
     scriptPath,
     compatibilityDate: prod.compatibilityDate,
     compatibilityFlags: prod.compatibilityFlags,
-    ...(resources ? { kvNamespaces: prod.kvNamespaces, durableObjects: prod.durableObjects } : {}),
+    ...(resources
+      ? {
+          kvNamespaces: prod.kvNamespaces,
+          durableObjects: prod.durableObjects,
+          // The usage ledger: its queue, this Worker as the consumer, and its D1 database.
+          queueProducers: prod.queueProducers,
+          queueConsumers: prod.queueConsumers,
+          d1Databases: prod.d1Databases,
+        }
+      : {}),
     bindings,
     host: '127.0.0.1',
     port: 0,
+    // The proxy writes a JSON log line per request (Workers Logs in production). Drain workerd's
+    // stdout rather than print thousands of lines into the report; keep stderr for errors.
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.resume();
+      stderr.pipe(process.stderr);
+    },
   });
   try {
     const url = await mf.ready;

@@ -1,4 +1,5 @@
 // Values the global setup hands to the tests that run inside workerd.
+import type { JWK } from 'jose';
 import 'vitest';
 
 declare module 'vitest' {
@@ -9,5 +10,6 @@ declare module 'vitest' {
     secondaryKey: string;
     azureUrl: string;
     azureKey: string;
+    identityProvider: { url: string; keys: { rsa: JWK; ec: JWK; next: JWK } };
   }
 }

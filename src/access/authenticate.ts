@@ -5,7 +5,7 @@ import { sha256 } from '../config/read';
 import type { ProxyKey } from '../config/proxy-keys';
 import { denyAccess } from '../errors';
 import type { Limits } from '../quota/window';
-import { looksLikeJwt, verifyClientToken } from './client-token';
+import { ASYMMETRIC_ALGORITHMS, jwtHeader, verifyClientToken, type Verifier } from './client-token';
 
 export interface Caller {
   readonly kind: 'key' | 'token' | 'anonymous';
@@ -45,14 +45,19 @@ function hex(digest: ArrayBuffer, bytes: number): string {
 /** Closed by default: with no way in configured, every request is refused with how to open one. */
 export async function authenticate(request: Request, config: Config): Promise<Caller> {
   const credentials = credentialsOf(request);
-  if (config.proxyKeys.length === 0 && !config.tokenKey && !config.allowAnonymous) {
+  const tokensOn = config.tokenVerifier ?? config.identityVerifier ?? config.accessVerifier;
+  const keysConfigured = config.proxyKeys.length > 0 || tokensOn !== undefined;
+  if (!keysConfigured && !config.allowAnonymous) {
     denyAccess(
       'proxy_not_configured',
-      'This proxy has no client access configured. Set the PROXY_KEYS secret (comma-separated keys that clients send as "Authorization: Bearer <key>"), TOKEN_SECRET for signed browser tokens, or ALLOW_ANONYMOUS=true for local development.',
+      'This proxy has no client access configured. Set the PROXY_KEYS secret (comma-separated keys that clients send as "Authorization: Bearer <key>"), TOKEN_SECRET or JWKS_URL for browser tokens, or ALLOW_ANONYMOUS=true for local development.',
     );
   }
+  // Behind Cloudflare Access, the edge vouches for the signed-in user in its own header.
+  const assertion = request.headers.get('cf-access-jwt-assertion');
+  if (config.accessVerifier && assertion)
+    return tokenCaller(assertion, { via: 'access', verifier: config.accessVerifier }, credentials, config);
   // An open deployment with no keys at all: the SDKs always send some key, so ignore it.
-  const keysConfigured = config.proxyKeys.length > 0 || config.tokenKey !== undefined;
   if (config.allowAnonymous && !keysConfigured) return anonymousCaller(credentials, config);
   const token = bearerToken(credentials.authorization);
   if (token === undefined) {
@@ -63,8 +68,26 @@ export async function authenticate(request: Request, config: Config): Promise<Ca
       'Missing client key. Send "Authorization: Bearer <proxy key or client token>"; it is not a provider key.',
     );
   }
-  if (config.tokenKey && looksLikeJwt(token)) return tokenCaller(token, credentials, config.tokenKey, config);
+  const header = config.tokenVerifier || config.identityVerifier ? jwtHeader(token) : undefined;
+  if (header) return tokenCaller(token, tokenSource(header.alg, config), credentials, config);
   return keyCaller(token, config);
+}
+
+interface TokenSource {
+  readonly via: 'secret' | 'identity' | 'access';
+  readonly verifier: Verifier;
+}
+
+/**
+ * HS256 tokens go to TOKEN_SECRET, RS256/ES256/EdDSA ones to the identity provider's keys, each
+ * only to its own: an HS token is never checked against a public key. A token for a verifier
+ * that is not configured is checked by the other one, which refuses its algorithm.
+ */
+function tokenSource(alg: string | undefined, config: Config): TokenSource {
+  const asymmetric = (ASYMMETRIC_ALGORITHMS as readonly (string | undefined)[]).includes(alg);
+  if (asymmetric && config.identityVerifier) return { via: 'identity', verifier: config.identityVerifier };
+  if (config.tokenVerifier) return { via: 'secret', verifier: config.tokenVerifier };
+  return { via: 'identity', verifier: config.identityVerifier! };
 }
 
 async function keyCaller(token: string, config: Config): Promise<Caller> {
@@ -87,21 +110,28 @@ async function keyCaller(token: string, config: Config): Promise<Caller> {
   };
 }
 
+/**
+ * The caller a verified token names. HS256 tokens keep `user:<sub>`; an identity provider's are
+ * namespaced by its host (`user:<issuer host>/<sub>`), so the two kinds of token, both on, can
+ * never share a user's quota or cache.
+ */
 async function tokenCaller(
   token: string,
+  source: TokenSource,
   credentials: Credentials,
-  key: Promise<CryptoKey>,
   config: Config,
 ): Promise<Caller> {
-  const claims = await verifyClientToken(token, await key, Math.floor(Date.now() / 1000));
+  const claims = await verifyClientToken(token, source.verifier, Math.floor(Date.now() / 1000));
   const origin = credentials.origin?.toLowerCase();
   if (claims.origin && (origin === undefined || !claims.origin.includes(origin))) {
     const from = origin === undefined ? 'a request without an Origin header' : `origin ${origin}`;
     denyAccess('token_origin', `This client token only works from its page origin, not from ${from}.`);
   }
+  const issuer = source.verifier.issuer === undefined ? undefined : new URL(source.verifier.issuer).host;
   return {
     kind: 'token',
-    id: `user:${claims.sub}`,
+    id:
+      source.via === 'secret' || issuer === undefined ? `user:${claims.sub}` : `user:${issuer}/${claims.sub}`,
     // Token claims only narrow the server's limits: those are the ceiling for all browser traffic.
     limits: {
       rpm: narrow(config.requestsPerMinute, claims.rpm),

@@ -1,85 +1,125 @@
-// Short-lived client tokens: HS256 JWTs that a web app's backend mints with TOKEN_SECRET for a browser.
+// Client tokens: JWTs a browser sends as its API key, either HS256 tokens a web app's backend
+// mints with TOKEN_SECRET, or the session tokens of the app's own sign-in, signed by an identity
+// provider whose keys it publishes (JWKS). jose verifies both; this module picks the verifier by
+// the token's header and turns every failure into a 401 that names it.
+import { decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { denyAccess } from '../errors';
-import { parseClaims, type ClientTokenClaims, type Claims } from './claims';
+import { parseClaims, type ClientTokenClaims } from './claims';
+
+/** The algorithms a JWKS key may use. HS* never: a public key is no shared secret. */
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+
+export interface Verifier {
+  readonly key: Uint8Array | JWTVerifyGetKey;
+  readonly algorithms: readonly string[];
+  readonly issuer?: string;
+  readonly audience?: string | readonly string[];
+}
 
 /** Larger than any sensible token; refusing early bounds the work an unauthenticated caller causes. */
 const MAX_TOKEN_LENGTH = 8192;
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** The minting backend's clock and Cloudflare's may disagree by this much. */
+const SKEW_SECONDS = 30;
 
-/** RFC 7515 §2: base64url without padding; anything else (`+`, `/`, `=`, spaces) is rejected. */
-function fromBase64url(segment: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!BASE64URL.test(segment) || segment.length % 4 === 1) return undefined;
-  const binary = atob(segment.replace(/-/g, '+').replace(/_/g, '/'));
-  const bytes = new Uint8Array(binary.length);
-  for (let index = 0; index < binary.length; index += 1) bytes[index] = binary.charCodeAt(index);
-  return bytes;
-}
+type Header = ReturnType<typeof decodeProtectedHeader>;
 
-function decodeObject(segment: string): Claims | undefined {
-  const bytes = fromBase64url(segment);
-  if (!bytes) return undefined;
+/** The protected header of something shaped like a JWT (three base64url segments), or `undefined`. */
+export function jwtHeader(token: string): Header | undefined {
+  const parts = token.split('.');
+  if (
+    token.length > MAX_TOKEN_LENGTH ||
+    parts.length !== 3 ||
+    !parts.slice(0, 2).every((part) => SEGMENT.test(part))
+  ) {
+    return undefined;
+  }
   try {
-    const value: unknown = JSON.parse(decoder.decode(bytes));
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Claims)
-      : undefined;
+    return decodeProtectedHeader(token);
   } catch {
     return undefined;
   }
 }
 
-/** Cheap shape test so auth can tell a JWT from a static key: three base64url segments, a JSON header. */
+/** Cheap shape test so auth can tell a JWT from a static key. */
 export function looksLikeJwt(token: string): boolean {
-  if (token.length > MAX_TOKEN_LENGTH) return false;
-  const [head, ...rest] = token.split('.');
-  return (
-    rest.length === 2 && rest.every((part) => BASE64URL.test(part)) && decodeObject(head ?? '') !== undefined
-  );
+  return jwtHeader(token) !== undefined;
 }
 
-function checkHeader(header: Claims): void {
-  // RFC 8725 §3.1: accept exactly the algorithm we expect, never `none` or one the token chooses.
-  if (header['alg'] !== 'HS256') denyAccess('token_algorithm', 'Client tokens must be signed with HS256.');
+function checkHeader(header: Header | undefined, algorithms: readonly string[]): void {
+  if (!header) denyAccess('token_malformed', 'A client token must be a JWT: three base64url segments.');
+  // RFC 8725 §3.1: accept exactly the algorithms expected, never `none` or one the token chooses.
+  if (typeof header.alg !== 'string' || !algorithms.includes(header.alg)) {
+    denyAccess('token_algorithm', `Client tokens must be signed with ${algorithms.join(', ')}.`);
+  }
   // RFC 7515 §4.1.9: `typ` is a media type, compared case-insensitively.
-  const typ = header['typ'];
-  if (typ !== undefined && (typeof typ !== 'string' || typ.toUpperCase() !== 'JWT')) {
+  if (header.typ !== undefined && header.typ.toUpperCase() !== 'JWT') {
     denyAccess('token_malformed', 'The client token header\'s "typ" must be "JWT".');
   }
-  // RFC 7515 §4.1.11: critical extensions we do not implement must be refused.
-  if (header['crit'] !== undefined)
+  // RFC 7515 §4.1.11: critical extensions this proxy does not implement must be refused.
+  if (header.crit !== undefined)
     denyAccess('token_malformed', 'The client token header must not use "crit".');
 }
 
+/** jose's error codes, as the 401 codes this proxy has always used. */
+function denial(error: unknown): never {
+  const { code, claim } = error as { code?: string; claim?: string };
+  if (code === 'ERR_JWT_EXPIRED')
+    denyAccess('token_expired', 'The client token has expired; get a fresh one.');
+  if (code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') {
+    denyAccess(
+      'token_signature',
+      'The client token signature does not match; it was altered or signed with another key.',
+    );
+  }
+  if (
+    code === 'ERR_JWKS_NO_MATCHING_KEY' ||
+    code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' ||
+    code === 'ERR_JWKS_UNAVAILABLE'
+  ) {
+    denyAccess('token_key', 'The client token names a key its identity provider does not publish.');
+  }
+  if (code === 'ERR_JOSE_ALG_NOT_ALLOWED')
+    denyAccess('token_algorithm', 'The client token uses an algorithm its key does not allow.');
+  if (code === 'ERR_JWT_CLAIM_VALIDATION_FAILED') {
+    if (claim === 'nbf')
+      denyAccess('token_not_yet_valid', 'The client token is not valid yet: its "nbf" is in the future.');
+    if (claim === 'iss')
+      denyAccess('token_issuer', 'The client token\'s "iss" is not the issuer this proxy trusts.');
+    if (claim === 'aud')
+      denyAccess('token_audience', 'The client token\'s "aud" is not this proxy (TOKEN_AUDIENCE).');
+    denyAccess('token_claims', `The client token's "${claim ?? 'claims'}" claim is not valid.`);
+  }
+  denyAccess('token_malformed', 'The client token is not a well-formed JWT.');
+}
+
 /**
- * Verifies an HS256 JWT and returns its claims, or throws a 401 ProxyError whose code names the
- * problem (`token_malformed`, `token_algorithm`, `token_signature`, `token_expired`,
- * `token_not_yet_valid`, `token_lifetime`, `token_claims`). Messages never echo the token.
+ * Verifies a token with jose and returns its claims, or throws a 401 ProxyError whose code
+ * names the problem (`token_malformed`, `token_algorithm`, `token_signature`, `token_key`,
+ * `token_issuer`, `token_audience`, `token_expired`, `token_not_yet_valid`, `token_lifetime`, `token_claims`).
+ * Messages never echo the token.
  */
 export async function verifyClientToken(
   token: string,
-  key: CryptoKey,
+  verifier: Verifier,
   nowSeconds: number,
 ): Promise<ClientTokenClaims> {
-  const parts = token.length <= MAX_TOKEN_LENGTH ? token.split('.') : [];
-  const [head = '', body = '', signature = ''] = parts;
-  if (parts.length !== 3)
-    denyAccess('token_malformed', 'A client token must be a JWT: three base64url segments.');
-  const header =
-    decodeObject(head) ?? denyAccess('token_malformed', 'The client token header is not valid JSON.');
-  checkHeader(header);
-  const mac =
-    fromBase64url(signature) ?? denyAccess('token_malformed', 'The client token signature is not base64url.');
-  const signed = encoder.encode(`${head}.${body}`);
-  // crypto.subtle.verify compares in constant time.
-  if (!(await crypto.subtle.verify('HMAC', key, mac, signed))) {
-    denyAccess(
-      'token_signature',
-      'The client token signature does not match; it was altered or signed with another secret.',
-    );
+  checkHeader(jwtHeader(token), verifier.algorithms);
+  let payload: Record<string, unknown>;
+  try {
+    const options = {
+      algorithms: [...verifier.algorithms],
+      currentDate: new Date(nowSeconds * 1000),
+      clockTolerance: SKEW_SECONDS,
+      ...(verifier.issuer === undefined ? {} : { issuer: verifier.issuer }),
+      ...(verifier.audience === undefined ? {} : { audience: [verifier.audience].flat() }),
+    };
+    const { key } = verifier;
+    const verified =
+      key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options);
+    payload = verified.payload;
+  } catch (error) {
+    denial(error);
   }
-  const payload =
-    decodeObject(body) ?? denyAccess('token_malformed', 'The client token payload is not valid JSON.');
   return parseClaims(payload, nowSeconds);
 }

@@ -1,7 +1,9 @@
 // Reads and validates the Worker's configuration once per environment object, into a frozen,
 // typed Config that also carries what is derived from it (key digests, the token key).
 import { secretRedactor, type Redactor } from '../http/redact';
+import type { Verifier } from '../access/client-token';
 import { parseBaseUrl } from './base-url';
+import { MIN_SECRET_LENGTH, accessVerifier, hsVerifier, identityVerifier } from './identity';
 import { parseProxyKeys, type ProxyKey } from './proxy-keys';
 import { defaultUpstream, parseAliases, parseUpstreams, type Target, type Upstream } from './upstreams';
 import { OPENAI_PRICES, type Price } from '../usage/prices';
@@ -35,8 +37,12 @@ export interface Config {
   readonly cacheTtlSeconds: number;
   /** `key`: each client key has its own entries; `shared`: all clients share them. */
   readonly cacheScope: 'key' | 'shared';
-  /** HMAC key for verifying client tokens (HS256 JWTs); unset turns tokens off. */
-  readonly tokenKey: Promise<CryptoKey> | undefined;
+  /** Verifies HS256 client tokens minted with TOKEN_SECRET; unset turns them off. */
+  readonly tokenVerifier: Verifier | undefined;
+  /** Verifies an identity provider's tokens against its JWKS (JWKS_URL, TOKEN_ISSUER, TOKEN_AUDIENCE). */
+  readonly identityVerifier: Verifier | undefined;
+  /** Verifies Cloudflare Access's `Cf-Access-Jwt-Assertion` (ACCESS_TEAM_DOMAIN, ACCESS_AUD). */
+  readonly accessVerifier: Verifier | undefined;
   /** Per-caller defaults; 0 means no limit. */
   readonly requestsPerMinute: number;
   readonly tokensPerDay: number;
@@ -57,8 +63,6 @@ export interface Config {
 }
 
 const MIB = 1024 * 1024;
-/** RFC 7518 §3.2: an HS256 key must have at least 256 bits; a shorter secret is guessable offline. */
-const MIN_TOKEN_SECRET_LENGTH = 32;
 const encoder = new TextEncoder();
 const configs = new WeakMap<object, Config>();
 
@@ -102,7 +106,9 @@ export function parseConfig(env: RawEnv): Config {
     playgroundDevKey: text(env, 'PLAYGROUND_DEV_KEY'),
     cacheTtlSeconds: cacheTtl(env),
     cacheScope: oneOf(env, 'CACHE_SCOPE', ['key', 'shared'] as const),
-    tokenKey: tokenKey(env),
+    tokenVerifier: hsVerifier(env),
+    identityVerifier: identityVerifier(env),
+    accessVerifier: accessVerifier(env),
     requestsPerMinute: integer(env, 'REQUESTS_PER_MINUTE', 60),
     tokensPerDay: integer(env, 'TOKENS_PER_DAY', 0),
     dollarsPerDayMicros: dollars(env, 'DOLLARS_PER_DAY'),
@@ -128,19 +134,6 @@ function cacheTtl(env: RawEnv): number {
   return ttl;
 }
 
-function tokenKey(env: RawEnv): Promise<CryptoKey> | undefined {
-  const secret = text(env, 'TOKEN_SECRET');
-  if (secret === undefined) return undefined;
-  if (secret.length < MIN_TOKEN_SECRET_LENGTH) {
-    throw new ConfigError(
-      'TOKEN_SECRET',
-      `TOKEN_SECRET must be at least ${MIN_TOKEN_SECRET_LENGTH} characters (e.g. \`openssl rand -base64 32\`).`,
-    );
-  }
-  const algorithm = { name: 'HMAC', hash: 'SHA-256' };
-  return crypto.subtle.importKey('raw', encoder.encode(secret), algorithm, false, ['verify']);
-}
-
 function singleUpstream(env: RawEnv): Upstream {
   const baseUrl = text(env, 'OPENAI_BASE_URL') ?? 'https://api.openai.com/v1';
   const where = { variable: 'OPENAI_BASE_URL', label: 'OPENAI_BASE_URL' };
@@ -150,8 +143,8 @@ function singleUpstream(env: RawEnv): Upstream {
 /** The admin key guards every caller's usage: as long as a client token's secret, or refused. */
 function adminSecret(env: RawEnv): string | undefined {
   const key = text(env, 'ADMIN_KEY');
-  if (key !== undefined && key.length < MIN_TOKEN_SECRET_LENGTH) {
-    throw new ConfigError('ADMIN_KEY', `ADMIN_KEY must be at least ${MIN_TOKEN_SECRET_LENGTH} characters.`);
+  if (key !== undefined && key.length < MIN_SECRET_LENGTH) {
+    throw new ConfigError('ADMIN_KEY', `ADMIN_KEY must be at least ${MIN_SECRET_LENGTH} characters.`);
   }
   return key;
 }

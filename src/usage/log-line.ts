@@ -46,7 +46,8 @@ export function logLine(record: RequestRecord, finished: Finished, spend: Spend 
     input_tokens: spend?.usage?.input ?? null,
     output_tokens: spend?.usage?.output ?? null,
     tokens_estimated: spend?.estimated ?? false,
-    cost_usd: spend?.costUsd ?? 0,
+    // Rounded to a ten-millionth of a cent: float sums otherwise print as 0.00008384999999999999.
+    cost_usd: Math.round((spend?.costUsd ?? 0) * 1e9) / 1e9,
     unpriced: spend?.unpriced ?? false,
     ttfb_ms: finished.headersAt - record.startedAt,
     duration_ms: finished.endedAt - record.startedAt,

@@ -1,7 +1,7 @@
 // Writes a finished request out: one JSON log line (Workers Logs indexes it), and its usage
 // event onto the queue that feeds the ledger. Runs after the response, in waitUntil.
-import { logFailure } from '../errors';
 import { logLine, usageEvent, type UsageEvent } from './log-line';
+import { send } from './outbox';
 import type { RequestRecord, Spend } from './record';
 
 interface Written {
@@ -24,10 +24,5 @@ export async function writeRecord({ record, response, queue, headersAt }: Writte
   };
   console.log(JSON.stringify(logLine(record, finished, spend)));
   const event = usageEvent(record, finished, spend);
-  if (!queue || !event) return;
-  try {
-    await queue.send(event);
-  } catch (error) {
-    logFailure('usage_queue_failed', error, { request_id: record.id });
-  }
+  if (queue && event) await send(event, queue);
 }

@@ -30,7 +30,7 @@ function run(script: string, args: string[], options: { secret?: string; cwd?: s
 
 /** Verifies with the key the proxy derives from TOKEN_SECRET, as a request would. */
 async function verifyClientToken(token: string, secret: string, now: number) {
-  return verifyWithKey(token, await parseConfig({ TOKEN_SECRET: secret }).tokenKey!, now);
+  return verifyWithKey(token, parseConfig({ TOKEN_SECRET: secret }).tokenVerifier!, now);
 }
 
 const payloadOf = (token: string): Record<string, unknown> =>

@@ -28,7 +28,7 @@ async function sign(head: string, body: string, secret = SECRET): Promise<string
 
 /** Verifies with the key the proxy derives from TOKEN_SECRET, as a request would. */
 async function verifyClientToken(token: string, secret: string, now: number) {
-  return verifyWithKey(token, await parseConfig({ TOKEN_SECRET: secret }).tokenKey!, now);
+  return verifyWithKey(token, parseConfig({ TOKEN_SECRET: secret }).tokenVerifier!, now);
 }
 
 const jwt = (payload: unknown, header: unknown = HS256, secret = SECRET) =>

@@ -1,6 +1,7 @@
 // Starts the mock OpenAI upstream in Node for the tests that run inside workerd.
 import type { TestProject } from 'vitest/node';
 import { startMockUpstream } from '../mock-upstream/server.mjs';
+import { startIdentityProvider } from '../jwks-server';
 import { quietProcessOutput } from '../quiet-runtime';
 
 export const UPSTREAM_KEY = 'sk-test-upstream-secret-0123456789';
@@ -12,6 +13,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY, name: 'primary' });
   const secondary = await startMockUpstream({ apiKey: SECONDARY_KEY, name: 'secondary' });
   const azure = await startMockUpstream({ apiKey: AZURE_KEY, name: 'azure' });
+  const idp = await startIdentityProvider();
   const restoreOutput = quietProcessOutput();
   project.provide('upstreamUrl', mock.url);
   project.provide('upstreamKey', UPSTREAM_KEY);
@@ -19,8 +21,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('secondaryKey', SECONDARY_KEY);
   project.provide('azureUrl', azure.url);
   project.provide('azureKey', AZURE_KEY);
+  project.provide('identityProvider', { url: idp.url, keys: idp.keys });
   return async () => {
-    await Promise.all([mock.close(), secondary.close(), azure.close()]);
+    await Promise.all([mock.close(), secondary.close(), azure.close(), idp.close()]);
     restoreOutput();
   };
 }

@@ -30,7 +30,13 @@ async function callerId(key: string): Promise<string> {
 
 function setup(extra: Overrides = {}) {
   const key = `usage-${uniqueTag()}`;
-  const overrides: Overrides = { PROXY_KEYS: key, ADMIN_KEY, MODEL_PRICES: PRICES, ...extra };
+  const overrides: Overrides = {
+    PROXY_KEYS: key,
+    ADMIN_KEY,
+    MODEL_PRICES: PRICES,
+    USAGE_LEDGER: 'true',
+    ...extra,
+  };
   const call = async (body: Json, headers: Record<string, string> = {}) => {
     const { response, settled } = await send(
       '/v1/chat/completions',
@@ -118,123 +124,136 @@ describe('request ids and log lines', () => {
 });
 
 describe('the usage ledger', () => {
-  it('counts a known mix exactly: JSON, streams with and without usage, a cache hit, an error, an abort', async () => {
-    const { key, overrides, call } = setup();
-    const caller = await callerId(key);
-    const tag = uniqueTag();
-    // 1. JSON, and 2. the same again: a cache hit (no tokens, no cost).
-    const json = await call({ user: tag });
-    const jsonUsage = usageOf(await json.response.text());
-    await json.settled;
-    const hit = await call({ user: tag });
-    expect(hit.response.headers.get('x-cache')).toBe('HIT');
-    await hit.response.text();
-    await hit.settled;
-    // 3. A stream that asked for usage: the reported counts.
-    const asked = await call({ user: uniqueTag(), stream: true, stream_options: { include_usage: true } });
-    const askedText = await asked.response.text();
-    await asked.settled;
-    const reported = (
-      JSON.parse(/data: (\{"id".*"choices":\[\],.*)\n/.exec(askedText)![1]!) as {
-        usage: { prompt_tokens: number; completion_tokens: number };
-      }
-    ).usage;
-    // 4. A stream that did not: the estimate, prompt bytes / 4 and generated characters / 4.
-    const quietBody = { user: uniqueTag(), stream: true };
-    const quiet = await call(quietBody);
-    const quietText = await quiet.response.text();
-    await quiet.settled;
-    const generated = [...quietText.matchAll(/"content":"([^"]*)"/g)].reduce(
-      (sum, match) => sum + match[1]!.length,
-      0,
-    );
-    const quietPrompt = Math.ceil(
-      JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'count me in' }], ...quietBody })
-        .length / 4,
-    );
-    // 5. An upstream error: an error, nothing used.
-    const failed = await call({ user: uniqueTag(), x_mock: { scenario: 'status', status: 500 } });
-    expect(failed.response.status).toBe(500);
-    await failed.response.text();
-    await failed.settled;
-    const row = await ledgerRow(caller, 5, overrides);
-    const input = jsonUsage.prompt_tokens + reported.prompt_tokens + quietPrompt;
-    const output = jsonUsage.completion_tokens + reported.completion_tokens + Math.ceil(generated / 4);
-    expect(row).toMatchObject({
-      requests: 5,
-      cached: 1,
-      errors: 1,
-      input_tokens: input,
-      output_tokens: output,
-      unpriced: 0,
-    });
-    expect(row.cost_usd).toBeCloseTo(input * 1 + output * 2, 6);
-    expect(row.ttfb_p50_ms).toEqual(expect.any(Number));
-    const byModel = (await (await usage('by=model', overrides)).response.json()) as { data: Row[] };
-    expect(byModel.data.find((entry) => entry.model === 'echo-1')?.requests).toBeGreaterThanOrEqual(5);
-  });
+  it(
+    'counts a known mix exactly: JSON, streams with and without usage, a cache hit, an error',
+    { timeout: 30_000 },
+    async () => {
+      const { key, overrides, call } = setup();
+      const caller = await callerId(key);
+      const tag = uniqueTag();
+      // 1. JSON, and 2. the same again: a cache hit (no tokens, no cost).
+      const json = await call({ user: tag });
+      const jsonUsage = usageOf(await json.response.text());
+      await json.settled;
+      const hit = await call({ user: tag });
+      expect(hit.response.headers.get('x-cache')).toBe('HIT');
+      await hit.response.text();
+      await hit.settled;
+      // 3. A stream that asked for usage: the reported counts.
+      const asked = await call({ user: uniqueTag(), stream: true, stream_options: { include_usage: true } });
+      const askedText = await asked.response.text();
+      await asked.settled;
+      const reported = (
+        JSON.parse(/data: (\{"id".*"choices":\[\],.*)\n/.exec(askedText)![1]!) as {
+          usage: { prompt_tokens: number; completion_tokens: number };
+        }
+      ).usage;
+      // 4. A stream that did not: the estimate, prompt bytes / 4 and generated characters / 4.
+      const quietBody = { user: uniqueTag(), stream: true };
+      const quiet = await call(quietBody);
+      const quietText = await quiet.response.text();
+      await quiet.settled;
+      const generated = [...quietText.matchAll(/"content":"([^"]*)"/g)].reduce(
+        (sum, match) => sum + match[1]!.length,
+        0,
+      );
+      const quietPrompt = Math.ceil(
+        JSON.stringify({
+          model: 'echo-1',
+          messages: [{ role: 'user', content: 'count me in' }],
+          ...quietBody,
+        }).length / 4,
+      );
+      // 5. An upstream error: an error, nothing used.
+      const failed = await call({ user: uniqueTag(), x_mock: { scenario: 'status', status: 500 } });
+      expect(failed.response.status).toBe(500);
+      await failed.response.text();
+      await failed.settled;
+      const row = await ledgerRow(caller, 5, overrides);
+      const input = jsonUsage.prompt_tokens + reported.prompt_tokens + quietPrompt;
+      const output = jsonUsage.completion_tokens + reported.completion_tokens + Math.ceil(generated / 4);
+      expect(row).toMatchObject({
+        requests: 5,
+        cached: 1,
+        errors: 1,
+        input_tokens: input,
+        output_tokens: output,
+        unpriced: 0,
+      });
+      expect(row.cost_usd).toBeCloseTo(input * 1 + output * 2, 6);
+      expect(row.ttfb_p50_ms).toEqual(expect.any(Number));
+      const byModel = (await (await usage('by=model', overrides)).response.json()) as { data: Row[] };
+      expect(byModel.data.find((entry) => entry.model === 'echo-1')?.requests).toBeGreaterThanOrEqual(5);
+    },
+  );
 
-  it('charges an aborted stream its estimate, and flags a model with no price', async () => {
-    const { key, overrides, call } = setup({ MODEL_PRICES: '' });
-    const caller = await callerId(key);
-    const aborted = await call({
-      user: uniqueTag(),
-      stream: true,
-      x_mock: { scenario: 'chunks', count: 200, size: 40, intervalMs: 2 },
-    });
-    const reader = aborted.response.body!.getReader();
-    for (let read = 0; read < 20; read++) await reader.read();
-    await reader.cancel();
-    await aborted.settled;
-    const row = await ledgerRow(caller, 1, overrides);
-    expect(row.output_tokens).toBeGreaterThanOrEqual(Math.ceil((10 * 40) / 4));
-    expect(row.output_tokens).toBeLessThan(Math.ceil((200 * 40) / 4));
-    expect(row).toMatchObject({ unpriced: 1, cost_usd: 0 });
-  });
+  it(
+    'charges an aborted stream its estimate, and flags a model with no price',
+    { timeout: 30_000 },
+    async () => {
+      const { key, overrides, call } = setup({ MODEL_PRICES: '' });
+      const caller = await callerId(key);
+      const aborted = await call({
+        user: uniqueTag(),
+        stream: true,
+        x_mock: { scenario: 'chunks', count: 200, size: 40, intervalMs: 2 },
+      });
+      const reader = aborted.response.body!.getReader();
+      for (let read = 0; read < 20; read++) await reader.read();
+      await reader.cancel();
+      await aborted.settled;
+      const row = await ledgerRow(caller, 1, overrides);
+      expect(row.output_tokens).toBeGreaterThanOrEqual(Math.ceil((10 * 40) / 4));
+      expect(row.output_tokens).toBeLessThan(Math.ceil((200 * 40) / 4));
+      expect(row).toMatchObject({ unpriced: 1, cost_usd: 0 });
+    },
+  );
 });
 
 describe('dollar budgets', () => {
-  it('lets exactly as many of 20 racing requests through as their maximum cost fits', async () => {
+  it('never lets 20 racing requests spend past the budget, and settles it to the cent', async () => {
     const body = { user: 'racer', max_tokens: 10 };
+    const text = JSON.stringify({
+      model: 'echo-1',
+      messages: [{ role: 'user', content: 'count me in' }],
+      ...body,
+    });
     // Every request reserves the same: its prompt estimate at $1 and 10 output tokens at $2.
-    const prompt = Math.ceil(
-      JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'count me in' }], ...body })
-        .length / 4,
-    );
-    const reserve = prompt + 10 * 2;
+    const reserve = Math.ceil(text.length / 4) + 10 * 2;
+    const budget = 5 * reserve + reserve / 2;
     const key = `budget-${uniqueTag()}`;
-    const overrides = {
-      PROXY_KEYS: `${key} usd=${5 * reserve + reserve / 2}`,
-      MODEL_PRICES: PRICES,
-      CACHE_TTL: '0',
-    };
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        send(
-          '/v1/chat/completions',
-          {
-            method: 'POST',
-            headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-            body: JSON.stringify({
-              model: 'echo-1',
-              messages: [{ role: 'user', content: 'count me in' }],
-              ...body,
-            }),
-          },
-          overrides,
-        ).then(async ({ response, settled }) => {
-          await response.text();
-          await settled;
-          return response;
-        }),
-      ),
-    );
-    const statuses = results.map((response) => response.status);
-    expect(statuses.filter((status) => status === 200)).toHaveLength(5);
-    const refused = results.find((response) => response.status === 429)!;
-    expect(refused.headers.get('x-should-retry')).toBe('false');
-    expect(refused.headers.get('x-ratelimit-limit-usd')).toBe(String(5 * reserve + reserve / 2));
-    expect(Number(refused.headers.get('x-ratelimit-remaining-usd'))).toBeLessThan(reserve);
+    const overrides = { PROXY_KEYS: `${key} usd=${budget}`, MODEL_PRICES: PRICES, CACHE_TTL: '0' };
+    const request = (payload: string) =>
+      send(
+        '/v1/chat/completions',
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: payload,
+        },
+        overrides,
+      ).then(async ({ response, settled }) => {
+        const answer = await response.text();
+        await settled;
+        return { response, answer };
+      });
+    const results = await Promise.all(Array.from({ length: 20 }, () => request(text)));
+    const served = results.filter(({ response }) => response.status === 200);
+    const refused = results.filter(({ response }) => response.status === 429);
+    // At least the five whose maximum fits at once; a few more as settled answers free the rest.
+    expect(served.length).toBeGreaterThanOrEqual(5);
+    expect(served.length + refused.length).toBe(20);
+    expect(refused[0]?.response.headers.get('x-should-retry')).toBe('false');
+    expect(refused[0]?.response.headers.get('x-ratelimit-limit-usd')).toBe(String(budget));
+    const spent = served.reduce((sum, { answer }) => {
+      const usage = usageOf(answer);
+      return sum + usage.prompt_tokens * 1 + usage.completion_tokens * 2;
+    }, 0);
+    expect(spent).toBeLessThanOrEqual(budget);
+    // A request that cannot fit reports what is left: the budget minus exactly what was spent.
+    const probe = await request(text.replace('"max_tokens":10', '"max_tokens":100000'));
+    expect(probe.response.status).toBe(429);
+    expect(Number(probe.response.headers.get('x-ratelimit-remaining-usd'))).toBeCloseTo(budget - spent, 6);
   });
 
   it('narrows a budget with a token claim and applies DOLLARS_PER_DAY to anonymous callers', async () => {
