@@ -17,6 +17,8 @@ const HOST = '127.0.0.1';
 const DEV_KEY = 'dev-key-local';
 /** Signs browser tokens in offline mode only; printed so `npm run token` can mint with it. */
 const DEV_TOKEN_SECRET = 'dev-token-secret-for-local-use-only-0123456789';
+/** Opens the usage dashboard in offline mode only; printed in the banner. */
+const DEV_ADMIN_KEY = 'dev-admin-key-for-local-use-only-0123456789';
 /** Settings that may be passed from the shell, e.g. `ALLOW_ANONYMOUS=true npm run dev`. */
 const PASSED_THROUGH = [
   'ALLOW_ANONYMOUS',
@@ -107,7 +109,7 @@ if (offline) {
   vars.push(`OPENAI_BASE_URL:${mock.url}`);
   // Lets examples/browser.html work from a file or any local server. Only with the mock: a
   // well-known key plus `*` in front of a real provider key would let any web page spend it.
-  vars.push('ALLOWED_ORIGINS:*', `TOKEN_SECRET:${DEV_TOKEN_SECRET}`);
+  vars.push('ALLOWED_ORIGINS:*', `TOKEN_SECRET:${DEV_TOKEN_SECRET}`, `ADMIN_KEY:${DEV_ADMIN_KEY}`);
   if (providerKey === PLACEHOLDER_KEY) {
     console.warn('dev: .dev.vars still has the example OPENAI_API_KEY; using the mock upstream.');
   }
@@ -170,6 +172,9 @@ if (await waitUntilReady(origin, () => exitCode !== null)) {
     `  OpenAI base URL  ${origin}/v1`,
     `  Playground       ${origin}/   (the client key is filled in for you)`,
     `  Client keys      ${clientKeys.join(', ')}   (${ownKeys.length > 0 ? 'PROXY_KEYS from .dev.vars' : 'the development key'}; never a provider key)`,
+    ...(offline || devVars.get('ADMIN_KEY')
+      ? [`  Usage dashboard  ${origin}/admin   (admin key: ${offline ? DEV_ADMIN_KEY : 'ADMIN_KEY from .dev.vars'})`]
+      : []),
     '',
     'Stream a chat completion:',
     `  curl -N ${origin}/v1/chat/completions -H "authorization: Bearer ${clientKeys[0]}" -H 'content-type: application/json' -d '${body}'`,

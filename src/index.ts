@@ -71,16 +71,17 @@ function ledgerQueue(env: Env): Queue<UsageEvent> | undefined {
   }
 }
 
-/** Every API answer names its request; the log line and the ledger get the rest once it ended. */
+/** Every answer names its request; API requests also get their log line and ledger event. */
 function finishRecord(response: Response, request: Request, env: Env, ctx: ExecutionContext): Response {
-  const path = new URL(request.url).pathname;
-  if (request.method === 'OPTIONS' || !(path.startsWith('/v1/') || path.startsWith('/admin/api/')))
-    return response;
   const record = recordOf(request);
   const answered = response.headers.has('x-request-id') ? response : new Response(response.body, response);
   if (answered !== response) answered.headers.set('x-request-id', record.id);
-  const queue = ledgerQueue(env);
-  ctx.waitUntil(writeRecord({ record, response: answered, queue, headersAt: Date.now() }));
+  const path = new URL(request.url).pathname;
+  if (request.method !== 'OPTIONS' && (path.startsWith('/v1/') || path.startsWith('/admin/api/'))) {
+    ctx.waitUntil(
+      writeRecord({ record, response: answered, queue: ledgerQueue(env), headersAt: Date.now() }),
+    );
+  }
   return answered;
 }
 

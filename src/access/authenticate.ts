@@ -5,7 +5,9 @@ import { sha256 } from '../config/read';
 import type { ProxyKey } from '../config/proxy-keys';
 import { denyAccess } from '../errors';
 import type { Limits } from '../quota/window';
-import { ASYMMETRIC_ALGORITHMS, jwtHeader, verifyClientToken, type Verifier } from './client-token';
+import { clientNetwork } from './client-network';
+import { jwtHeader } from './client-token';
+import { tokenCaller, tokenSource } from './token-caller';
 
 export interface Caller {
   readonly kind: 'key' | 'token' | 'anonymous';
@@ -19,7 +21,7 @@ export interface Caller {
 }
 
 /** The request headers authentication reads, and nothing else. */
-interface Credentials {
+export interface Credentials {
   readonly authorization: string | null;
   readonly origin: string | null;
   /** Set by Cloudflare's edge to the client's address; clients cannot forge it there. */
@@ -73,23 +75,6 @@ export async function authenticate(request: Request, config: Config): Promise<Ca
   return keyCaller(token, config);
 }
 
-interface TokenSource {
-  readonly via: 'secret' | 'identity' | 'access';
-  readonly verifier: Verifier;
-}
-
-/**
- * HS256 tokens go to TOKEN_SECRET, RS256/ES256/EdDSA ones to the identity provider's keys, each
- * only to its own: an HS token is never checked against a public key. A token for a verifier
- * that is not configured is checked by the other one, which refuses its algorithm.
- */
-function tokenSource(alg: string | undefined, config: Config): TokenSource {
-  const asymmetric = (ASYMMETRIC_ALGORITHMS as readonly (string | undefined)[]).includes(alg);
-  if (asymmetric && config.identityVerifier) return { via: 'identity', verifier: config.identityVerifier };
-  if (config.tokenVerifier) return { via: 'secret', verifier: config.tokenVerifier };
-  return { via: 'identity', verifier: config.identityVerifier! };
-}
-
 async function keyCaller(token: string, config: Config): Promise<Caller> {
   const presented = await sha256(token);
   const digests = await config.proxyKeyDigests;
@@ -110,39 +95,6 @@ async function keyCaller(token: string, config: Config): Promise<Caller> {
   };
 }
 
-/**
- * The caller a verified token names. HS256 tokens keep `user:<sub>`; an identity provider's are
- * namespaced by its host (`user:<issuer host>/<sub>`), so the two kinds of token, both on, can
- * never share a user's quota or cache.
- */
-async function tokenCaller(
-  token: string,
-  source: TokenSource,
-  credentials: Credentials,
-  config: Config,
-): Promise<Caller> {
-  const claims = await verifyClientToken(token, source.verifier, Math.floor(Date.now() / 1000));
-  const origin = credentials.origin?.toLowerCase();
-  if (claims.origin && (origin === undefined || !claims.origin.includes(origin))) {
-    const from = origin === undefined ? 'a request without an Origin header' : `origin ${origin}`;
-    denyAccess('token_origin', `This client token only works from its page origin, not from ${from}.`);
-  }
-  const issuer = source.verifier.issuer === undefined ? undefined : new URL(source.verifier.issuer).host;
-  return {
-    kind: 'token',
-    id:
-      source.via === 'secret' || issuer === undefined ? `user:${claims.sub}` : `user:${issuer}/${claims.sub}`,
-    // Token claims only narrow the server's limits: those are the ceiling for all browser traffic.
-    limits: {
-      rpm: narrow(config.requestsPerMinute, claims.rpm),
-      tpd: narrow(config.tokensPerDay, claims.tpd),
-      microsPerDay: narrow(config.dollarsPerDayMicros, claims.usdMicros),
-    },
-    ...(claims.models ? { models: claims.models } : {}),
-    ...(claims.maxTokens !== undefined ? { maxTokens: claims.maxTokens } : {}),
-  };
-}
-
 function anonymousCaller(credentials: Credentials, config: Config): Caller {
   return {
     kind: 'anonymous',
@@ -153,27 +105,4 @@ function anonymousCaller(credentials: Credentials, config: Config): Caller {
       microsPerDay: config.dollarsPerDayMicros,
     },
   };
-}
-
-/** The tighter of two limits where 0 means "no limit". */
-function narrow(limit: number, claim: number | undefined): number {
-  if (claim === undefined || claim === 0) return limit;
-  return limit === 0 ? claim : Math.min(limit, claim);
-}
-
-/**
- * The unit an anonymous quota belongs to: an IPv4 address, or an IPv6 /64, because one client
- * (one home or one VM) is routinely given a whole /64 and could otherwise rotate through it.
- */
-export function clientNetwork(ip: string | null): string {
-  if (ip === null || !ip.includes(':')) return ip ?? 'unknown';
-  if (ip.includes('.')) return ip.slice(ip.lastIndexOf(':') + 1); // IPv4-mapped: the IPv4 address.
-  const [head = '', tail = ''] = ip.toLowerCase().split('::', 2);
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === '' ? [] : tail.split(':');
-  const groups = ip.includes('::')
-    ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
-    : left;
-  const prefix = groups.slice(0, 4).map((group) => (Number.parseInt(group, 16) || 0).toString(16));
-  return `${prefix.join(':')}::/64`;
 }

@@ -1,8 +1,7 @@
 // Parses MODEL_PRICES: `{"my-model": {"input": 0.5, "output": 1.5, "cachedInput": 0.25}}`, USD per
 // million tokens, laid over the built-in OpenAI table.
 import type { Price } from '../usage/prices';
-import { jsonSetting } from './upstreams';
-import { ConfigError, type RawEnv } from './values';
+import { ConfigError, jsonSetting, type RawEnv } from './values';
 
 const isRate = (value: unknown): value is number =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0;

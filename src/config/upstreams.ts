@@ -1,7 +1,7 @@
 // Parses UPSTREAMS and MODEL_ALIASES: the providers this proxy fronts, and the names that fail
 // over between them. Errors name the entry and the field, never a key.
 import { parseBaseUrl } from './base-url';
-import { ConfigError, type RawEnv } from './values';
+import { ConfigError, jsonSetting, type RawEnv } from './values';
 
 export interface Upstream {
   /** `[a-z0-9-]+`, unique; what `x-upstream` and the logs say. */
@@ -45,18 +45,6 @@ const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isStringMap = (value: unknown): value is Record<string, string> =>
   isObject(value) && Object.values(value).every((item) => typeof item === 'string');
-
-/** A JSON setting: a string under `--var` and `.dev.vars`, or already a value under `[vars]`. */
-export function jsonSetting(env: RawEnv, name: string): unknown {
-  const value = env[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') return value;
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw new ConfigError(name, `${name} must be valid JSON.`);
-  }
-}
 
 /** The single upstream of a deployment without UPSTREAMS: today's OPENAI_BASE_URL and OPENAI_API_KEY. */
 export function defaultUpstream(baseUrl: string, apiKey: string | undefined): Upstream {
@@ -159,37 +147,4 @@ function parseEntry(entry: unknown, index: number, env: RawEnv): Upstream {
     apiVersion: typeof apiVersion === 'string' ? apiVersion : undefined,
     deployments: Object.freeze({ ...deployments }),
   });
-}
-
-/** `{"fast": ["groq/llama-3.1-8b-instant", "openai/gpt-4o-mini"]}`: each target names an upstream. */
-export function parseAliases(
-  env: RawEnv,
-  upstreams: readonly Upstream[],
-): ReadonlyMap<string, readonly Target[]> {
-  const value = jsonSetting(env, 'MODEL_ALIASES');
-  if (value === undefined) return new Map();
-  if (!isObject(value))
-    throw new ConfigError('MODEL_ALIASES', 'MODEL_ALIASES must be a JSON object of alias → targets.');
-  const names = new Set(upstreams.map((upstream) => upstream.name));
-  const aliases = Object.entries(value).map(([alias, targets]): [string, readonly Target[]] => {
-    const fail = (rule: string): never => {
-      throw new ConfigError('MODEL_ALIASES', `MODEL_ALIASES "${alias}": ${rule}`);
-    };
-    if (!Array.isArray(targets) || targets.length === 0)
-      return fail('must be a non-empty array of "upstream/model".');
-    return [
-      alias,
-      Object.freeze(
-        targets.map((target: unknown) => {
-          const slash = typeof target === 'string' ? target.indexOf('/') : -1;
-          const upstream = typeof target === 'string' ? target.slice(0, slash) : '';
-          const model = typeof target === 'string' ? target.slice(slash + 1) : '';
-          if (slash <= 0 || model === '') return fail('each target must look like "upstream/model".');
-          if (!names.has(upstream)) return fail(`the upstream "${upstream}" is not in UPSTREAMS.`);
-          return Object.freeze({ upstream, model });
-        }),
-      ),
-    ];
-  });
-  return new Map(aliases);
 }

@@ -80,3 +80,15 @@ export function dollars(env: RawEnv, name: string): number {
     throw new ConfigError(name, `${name} must be an amount of US dollars such as 5 or 0.50.`);
   return micros;
 }
+
+/** A JSON setting: a string under `--var` and `.dev.vars`, or already a value under `[vars]`. */
+export function jsonSetting(env: RawEnv, name: string): unknown {
+  const value = env[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new ConfigError(name, `${name} must be valid JSON.`);
+  }
+}

@@ -91,6 +91,11 @@ describe('request ids and log lines', () => {
     spy.mockRestore();
     expect(ok.response.headers.get('x-request-id')).toMatch(/^req_mock_/); // The upstream's own id.
     expect(refused.response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/); // The proxy's.
+    for (const path of ['/healthz', '/v1/files', '/nowhere']) {
+      const { response } = await send(path);
+      expect(response.headers.get('x-request-id')).toMatch(/^req_[0-9a-f]{32}$/);
+      await response.text();
+    }
     const logged = lines
       .map((line) => JSON.parse(line) as Json)
       .filter((line) => line['event'] === 'request');
