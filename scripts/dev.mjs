@@ -173,7 +173,9 @@ if (await waitUntilReady(origin, () => exitCode !== null)) {
     `  Playground       ${origin}/   (the client key is filled in for you)`,
     `  Client keys      ${clientKeys.join(', ')}   (${ownKeys.length > 0 ? 'PROXY_KEYS from .dev.vars' : 'the development key'}; never a provider key)`,
     ...(offline || devVars.get('ADMIN_KEY')
-      ? [`  Usage dashboard  ${origin}/admin   (admin key: ${offline ? DEV_ADMIN_KEY : 'ADMIN_KEY from .dev.vars'})`]
+      ? [
+          `  Usage dashboard  ${origin}/admin   (admin key: ${offline ? DEV_ADMIN_KEY : 'ADMIN_KEY from .dev.vars'})`,
+        ]
       : []),
     '',
     'Stream a chat completion:',
