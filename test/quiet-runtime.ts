@@ -19,6 +19,18 @@ const HARMLESS: readonly { readonly pattern: RegExp; readonly why: string }[] = 
     why: "wrangler's dev proxy reports a client that disconnected mid-stream, which the tests do on purpose; plain workerd does not",
   },
   {
+    pattern: /disconnected: stream disconnected prematurely/,
+    why: 'workerd notes a client that hung up mid-stream, which the abort tests do on purpose',
+  },
+  {
+    pattern: /Could not resolve ".*\.wrangler\/tmp\/bundle-[^"]*middleware-loader\.entry\.ts"/,
+    why: "wrangler's dev server, disposed at the end of a test file, removes its bundle folder while a last rebuild still starts",
+  },
+  {
+    pattern: /\[wrangler:info\] QUEUE /,
+    why: "wrangler's dev server reports every queue batch it delivers, at info level, whatever logLevel says",
+  },
+  {
     pattern: /Uncaught Error: internal error; reference = /,
     why: "workerd's echo of a failed upstream connection, see above",
   },

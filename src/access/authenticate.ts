@@ -58,7 +58,10 @@ export async function authenticate(request: Request, config: Config): Promise<Ca
   // Behind Cloudflare Access, the edge vouches for the signed-in user in its own header.
   const assertion = request.headers.get('cf-access-jwt-assertion');
   if (config.accessVerifier && assertion)
-    return tokenCaller(assertion, { via: 'access', verifier: config.accessVerifier }, credentials, config);
+    return tokenCaller(
+      { token: assertion, source: { via: 'access', verifier: config.accessVerifier }, credentials },
+      config,
+    );
   // An open deployment with no keys at all: the SDKs always send some key, so ignore it.
   if (config.allowAnonymous && !keysConfigured) return anonymousCaller(credentials, config);
   const token = bearerToken(credentials.authorization);
@@ -71,7 +74,8 @@ export async function authenticate(request: Request, config: Config): Promise<Ca
     );
   }
   const header = config.tokenVerifier || config.identityVerifier ? jwtHeader(token) : undefined;
-  if (header) return tokenCaller(token, tokenSource(header.alg, config), credentials, config);
+  const source = header && tokenSource(header.alg, config);
+  if (source) return tokenCaller({ token, source, credentials }, config);
   return keyCaller(token, config);
 }
 

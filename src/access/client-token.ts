@@ -3,7 +3,7 @@
 // provider whose keys it publishes (JWKS). jose verifies both; this module picks the verifier by
 // the token's header and turns every failure into a 401 that names it.
 import { decodeProtectedHeader, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { denyAccess } from '../errors';
+import { ProxyError, denyAccess } from '../errors';
 import { parseClaims, type ClientTokenClaims } from './claims';
 
 /** The algorithms a JWKS key may use. HS* never: a public key is no shared secret. */
@@ -53,7 +53,7 @@ function checkHeader(header: Header | undefined, algorithms: readonly string[]):
     denyAccess('token_algorithm', `Client tokens must be signed with ${algorithms.join(', ')}.`);
   }
   // RFC 7515 §4.1.9: `typ` is a media type, compared case-insensitively.
-  if (header.typ !== undefined && header.typ.toUpperCase() !== 'JWT') {
+  if (header.typ !== undefined && (typeof header.typ !== 'string' || header.typ.toUpperCase() !== 'JWT')) {
     denyAccess('token_malformed', 'The client token header\'s "typ" must be "JWT".');
   }
   // RFC 7515 §4.1.11: critical extensions this proxy does not implement must be refused.
@@ -72,11 +72,12 @@ function denial(error: unknown): never {
       'The client token signature does not match; it was altered or signed with another key.',
     );
   }
-  if (
-    code === 'ERR_JWKS_NO_MATCHING_KEY' ||
-    code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS' ||
-    code === 'ERR_JWKS_UNAVAILABLE'
-  ) {
+  if (code === 'ERR_JWKS_UNAVAILABLE') {
+    // Not the token's fault: the identity provider cannot be reached and no keys are known yet.
+    const message = "The identity provider's keys could not be fetched; try again shortly.";
+    throw new ProxyError(503, 'identity_provider_unavailable', message);
+  }
+  if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') {
     denyAccess('token_key', 'The client token names a key its identity provider does not publish.');
   }
   if (code === 'ERR_JOSE_ALG_NOT_ALLOWED')

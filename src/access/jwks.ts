@@ -61,8 +61,14 @@ class RemoteKeys {
     return this.snapshot;
   }
 
-  /** One fetch at a time; a failed fetch keeps the keys already known (they may be stale). */
+  /**
+   * One fetch at a time; a failed fetch keeps the keys already known (they may be stale). With
+   * none known yet, a provider that just failed is not asked again before RETRY_AFTER_FAILURE_MS.
+   */
   private refresh(): Promise<void> {
+    if (!this.snapshot && this.lastAttempt > 0 && Date.now() - this.lastAttempt < RETRY_AFTER_FAILURE_MS) {
+      return Promise.resolve();
+    }
     this.inFlight ??= this.fetchKeys().finally(() => (this.inFlight = undefined));
     return this.inFlight;
   }

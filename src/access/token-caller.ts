@@ -14,11 +14,26 @@ export interface TokenSource {
  * only to its own: an HS token is never checked against a public key. A token for a verifier
  * that is not configured is checked by the other one, which refuses its algorithm.
  */
-export function tokenSource(alg: string | undefined, config: Config): TokenSource {
+export function tokenSource(alg: string | undefined, config: Config): TokenSource | undefined {
   const asymmetric = (ASYMMETRIC_ALGORITHMS as readonly (string | undefined)[]).includes(alg);
-  if (asymmetric && config.identityVerifier) return { via: 'identity', verifier: config.identityVerifier };
-  if (config.tokenVerifier) return { via: 'secret', verifier: config.tokenVerifier };
-  return { via: 'identity', verifier: config.identityVerifier! };
+  const identity = config.identityVerifier && { via: 'identity' as const, verifier: config.identityVerifier };
+  const secret = config.tokenVerifier && { via: 'secret' as const, verifier: config.tokenVerifier };
+  return asymmetric ? (identity ?? secret) : (secret ?? identity);
+}
+
+/** The namespace of an identity provider's users: its issuer's host, or the issuer as written. */
+function issuerNamespace(issuer: string): string {
+  try {
+    return new URL(issuer).host;
+  } catch {
+    return issuer; // Some issuers are bare names, e.g. Google's `accounts.google.com`.
+  }
+}
+
+interface Presented {
+  readonly token: string;
+  readonly source: TokenSource;
+  readonly credentials: Credentials;
 }
 
 /**
@@ -27,18 +42,20 @@ export function tokenSource(alg: string | undefined, config: Config): TokenSourc
  * never share a user's quota or cache.
  */
 export async function tokenCaller(
-  token: string,
-  source: TokenSource,
-  credentials: Credentials,
+  { token, source, credentials }: Presented,
   config: Config,
 ): Promise<Caller> {
   const claims = await verifyClientToken(token, source.verifier, Math.floor(Date.now() / 1000));
+  // `/` separates an issuer from its users' ids: an HS256 `sub` must not forge one.
+  if (source.via === 'secret' && claims.sub.includes('/')) {
+    denyAccess('token_claims', 'The client token\'s "sub" must not contain "/".');
+  }
   const origin = credentials.origin?.toLowerCase();
   if (claims.origin && (origin === undefined || !claims.origin.includes(origin))) {
     const from = origin === undefined ? 'a request without an Origin header' : `origin ${origin}`;
     denyAccess('token_origin', `This client token only works from its page origin, not from ${from}.`);
   }
-  const issuer = source.verifier.issuer === undefined ? undefined : new URL(source.verifier.issuer).host;
+  const issuer = source.verifier.issuer === undefined ? undefined : issuerNamespace(source.verifier.issuer);
   return {
     kind: 'token',
     id:

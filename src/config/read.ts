@@ -87,7 +87,7 @@ export function parseConfig(env: RawEnv): Config {
     text(env, 'OPENAI_API_KEY'),
     text(env, 'TOKEN_SECRET'),
     adminKey,
-    ...upstreams.map((upstream) => upstream.apiKey),
+    ...upstreams.flatMap((upstream) => [upstream.apiKey, ...Object.values(upstream.headers)]),
     ...proxyKeys.map((entry) => entry.key),
   ];
   return Object.freeze({
@@ -161,7 +161,7 @@ function parseOrigins(value: string | undefined): '*' | ReadonlySet<string> {
     if (!ORIGIN.test(origin)) {
       throw new ConfigError(
         'ALLOWED_ORIGINS',
-        `ALLOWED_ORIGINS entries must look like https://app.example.com (no path), got "${origin}".`,
+        'ALLOWED_ORIGINS entries must look like https://app.example.com (scheme and host, no path).',
       );
     }
   }

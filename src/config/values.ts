@@ -48,7 +48,7 @@ export function isCount(value: string): boolean {
 export function integer(env: RawEnv, name: string, fallback: number): number {
   const value = text(env, name);
   if (value === undefined) return fallback;
-  if (!isCount(value)) throw new ConfigError(name, `${name} must be a non-negative integer, got "${value}".`);
+  if (!isCount(value)) throw new ConfigError(name, `${name} must be a non-negative integer.`);
   return Number(value);
 }
 

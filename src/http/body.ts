@@ -1,5 +1,6 @@
 // Reads a JSON request body within the size limit, keeping the exact bytes to forward.
 import { ProxyError } from '../errors';
+import { QUOTE, closesScope, opensScope, stringEnd } from './json-bytes';
 
 export interface JsonBody {
   /** The bytes exactly as the client sent them; these go upstream. */
@@ -47,17 +48,10 @@ const MAX_DEPTH = 64;
 /** How deeply arrays and objects nest, counting only brackets outside strings; stops past `max`. */
 function nestingDepth(bytes: Uint8Array, max: number): number {
   let depth = 0;
-  let inString = false;
   for (let index = 0; index < bytes.length; index++) {
-    const byte = bytes[index];
-    if (inString) {
-      if (byte === 0x5c)
-        index++; // A backslash escapes the next byte, quotes included.
-      else if (byte === 0x22) inString = false;
-    } else if (byte === 0x22) inString = true;
-    else if (byte === 0x7b || byte === 0x5b) {
-      if (++depth > max) return depth;
-    } else if (byte === 0x7d || byte === 0x5d) depth--;
+    if (bytes[index] === QUOTE) index = stringEnd(bytes, index) - 1;
+    else if (opensScope(bytes[index]) && ++depth > max) return depth;
+    else if (closesScope(bytes[index])) depth--;
   }
   return depth;
 }

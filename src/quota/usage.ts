@@ -11,7 +11,7 @@ export interface Usage {
 }
 
 /** Output allowance reserved when a request does not bound its own output. */
-const DEFAULT_OUTPUT_RESERVE = 1024;
+export const DEFAULT_OUTPUT_RESERVE = 1024;
 
 /** Prompt text is roughly 4 bytes per token in JSON: an upper-leaning estimate. */
 export function promptEstimate(bodyBytes: number): number {

@@ -76,8 +76,8 @@ function snapshot(state: QuotaState, limits: Limits, nowMs: number): Snapshot {
 function refusal(state: QuotaState, limits: Limits, reserve: Amounts): Refusal | undefined {
   if (limits.rpm > 0 && state.requests.length >= limits.rpm) return 'requests';
   if (limits.tpd > 0 && state.tokensUsed >= limits.tpd) return 'tokens';
-  // Dollars are strict: the request's whole maximum cost must fit, so racing requests can never
-  // spend more than the budget between them.
+  // Dollars are strict: the request's whole estimated maximum must fit, so racing requests can
+  // never reserve more than the budget between them.
   if (limits.microsPerDay > 0 && state.microsUsed + reserve.micros > limits.microsPerDay) return 'dollars';
   return undefined;
 }
@@ -85,7 +85,7 @@ function refusal(state: QuotaState, limits: Limits, reserve: Amounts): Refusal |
 /**
  * Admits one request and reserves what it may use, or refuses it. Tokens are refused only
  * once the day's budget is spent, so a reservation can overshoot it by one request's worth;
- * settlement then corrects it to the real usage. Dollars never overshoot.
+ * settlement then corrects it to the real usage. Dollar reservations never overshoot.
  */
 export function admit(
   previous: QuotaState,

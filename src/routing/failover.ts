@@ -9,6 +9,8 @@ const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504]);
 /** The most attempts one client request may cause, whatever the number of targets. */
 const MAX_ATTEMPTS = 6;
 const BACKOFF_BASE_MS = 100;
+/** The longest the proxy waits for an upstream that asked to be retried later; past it, move on. */
+const MAX_WAIT_MS = 10_000;
 
 export interface Answered {
   readonly response: Response;
@@ -84,7 +86,8 @@ export async function callWithFailover(plan: FailoverPlan): Promise<Answered> {
     const earlier = failures.get(upstream);
     const waitMs = earlier ? Math.max(0, pauseBefore(earlier, attempts) - (Date.now() - earlier.at)) : 0;
     const left = plan.deadlineMs > 0 ? plan.deadlineMs - (Date.now() - start) - waitMs : Infinity;
-    if (left <= 0) continue; // No time to wait for this one; a later target may need none.
+    // No time (or too long) to wait for this one; a later target may need no wait.
+    if (left <= 0 || waitMs > MAX_WAIT_MS) continue;
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
     await last?.response?.body?.cancel(); // Trying again: the previous failure's body is not needed.
     attempts++;

@@ -1,8 +1,8 @@
 // Rewrites the top-level `"model"` of a JSON body in place, so an attempt re-sends the client's
 // bytes verbatim but for the model name an alias or prefix resolved to.
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
+import { QUOTE, closesScope, opensScope, stringEnd } from '../http/json-bytes';
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -12,10 +12,10 @@ function modelValueSpan(bytes: Uint8Array): [number, number] | undefined {
   let expectKey = false;
   for (let index = 0; index < bytes.length; index++) {
     const byte = bytes[index];
-    if (byte === 0x7b || byte === 0x5b) {
+    if (opensScope(byte)) {
       depth++;
       expectKey = byte === 0x7b && depth === 1;
-    } else if (byte === 0x7d || byte === 0x5d) depth--;
+    } else if (closesScope(byte)) depth--;
     else if (byte === 0x2c && depth === 1) expectKey = true;
     else if (byte === QUOTE) {
       const end = stringEnd(bytes, index);
@@ -28,15 +28,6 @@ function modelValueSpan(bytes: Uint8Array): [number, number] | undefined {
     }
   }
   return undefined;
-}
-
-/** The offset just past the string that opens at `start`. */
-function stringEnd(bytes: Uint8Array, start: number): number {
-  for (let index = start + 1; index < bytes.length; index++) {
-    if (bytes[index] === BACKSLASH) index++;
-    else if (bytes[index] === QUOTE) return index + 1;
-  }
-  return bytes.length;
 }
 
 /** The offset of the value after a key ending at `from`: past white space and the colon. */

@@ -83,13 +83,14 @@ export async function writeUsage(
   const statements = aggregate(events).map((row) => db.prepare(UPSERT).bind(...row.key, ...row.counters));
   const now = Date.now();
   // Retention: at most hourly per isolate, rows older than USAGE_RETENTION_DAYS go.
-  if (retentionDays > 0 && now - lastPruned > HOUR_MS) {
+  const prune = retentionDays > 0 && now - lastPruned > HOUR_MS;
+  if (prune) {
     const oldest = new Date(now - retentionDays * 86_400_000).toISOString().slice(0, 10);
     statements.push(db.prepare('DELETE FROM usage_daily WHERE day < ?').bind(oldest));
-    lastPruned = now;
   }
   try {
     if (statements.length > 0) await db.batch(statements);
+    if (prune) lastPruned = now;
   } catch (error) {
     logFailure('usage_write_failed', error, { events: events.length });
     throw error;

@@ -64,7 +64,9 @@ export function usageEvent(
   return {
     day: new Date(record.startedAt).toISOString().slice(0, 10),
     caller: record.caller,
-    model: record.servedModel ?? record.model ?? '-',
+    // Failed requests count under '-': any string routes to a catch-all upstream, and a client's
+    // made-up names must not grow the ledger a row each.
+    model: finished.status < 400 ? (record.servedModel ?? record.model ?? '-') : '-',
     input: spend?.usage?.input ?? 0,
     output: spend?.usage?.output ?? 0,
     cached: record.cache === 'HIT' ? 1 : 0,

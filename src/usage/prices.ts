@@ -38,17 +38,16 @@ export const OPENAI_PRICES: Readonly<Record<string, Price>> = {
   'text-embedding-ada-002': { input: 0.1, output: 0 },
 };
 
+/** A dated snapshot of a model: `-2024-07-18`, or the older `-0613` style. */
+const SNAPSHOT = /-(\d{4}-\d{2}-\d{2}|\d{4})$/;
+
 /**
- * The price for a model id as upstreams report it: exact, else the longest priced name it
- * extends with `-…` (`gpt-4o-mini-2024-07-18` is `gpt-4o-mini`, not `gpt-4o`).
+ * The price for a model id: exact, else that of the model a dated snapshot belongs to
+ * (`gpt-4o-mini-2024-07-18` is `gpt-4o-mini`). Nothing else inherits a price: `o1-pro` is not
+ * `o1`, and must be priced on its own (MODEL_PRICES) or count as unpriced.
  */
 export function priceOf(model: string, prices: Readonly<Record<string, Price>>): Price | undefined {
-  const exact = prices[model];
-  if (exact) return exact;
-  const base = Object.keys(prices)
-    .filter((name) => model.startsWith(`${name}-`))
-    .sort((a, b) => b.length - a.length)[0];
-  return base === undefined ? undefined : prices[base];
+  return prices[model] ?? prices[model.replace(SNAPSHOT, '')];
 }
 
 const PER_TOKEN = 1 / 1_000_000;

@@ -10,8 +10,14 @@ export interface UsageRow {
 
 const BUCKETS = Array.from({ length: BUCKET_COUNT }, (_, index) => `t${index}`);
 
-/** `group` is one of three column names, never client text: the query is fixed per value. */
-function query(group: GroupBy): string {
+/** `group` is one of three column names, or none for the total; never client text. */
+function query(group: GroupBy | undefined): string {
+  if (group === undefined) {
+    return `SELECT SUM(requests) AS requests, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+      SUM(cached) AS cached, SUM(errors) AS errors, SUM(cost_usd) AS cost_usd, SUM(unpriced) AS unpriced,
+      SUM(estimated) AS estimated, ${BUCKETS.map((bucket) => `SUM(${bucket}) AS ${bucket}`).join(', ')}
+      FROM usage_daily WHERE day >= ? AND day <= ?`;
+  }
   const order = group === 'day' ? 'day ASC' : 'cost_usd DESC, requests DESC';
   return `SELECT ${group} AS grp, SUM(requests) AS requests, SUM(input_tokens) AS input_tokens,
     SUM(output_tokens) AS output_tokens, SUM(cached) AS cached, SUM(errors) AS errors,
@@ -38,33 +44,22 @@ function summarise(row: Record<string, number | string>, histogram: readonly num
   };
 }
 
-/** The rows per group, and the total over all of them (its percentiles from the summed histograms). */
+/** The rows per group (at most 1,000), and the total over the whole range. */
 export async function usageReport(
   db: D1Database,
   range: { from: string; to: string; by: GroupBy },
 ): Promise<{ data: UsageRow[]; total: Totals }> {
   await ensureSchema(db);
-  const { results } = await db
-    .prepare(query(range.by))
-    .bind(range.from, range.to)
-    .all<Record<string, number | string>>();
-  const sums: Record<string, number> = {};
-  const data = results.map((row) => {
-    for (const [name, value] of Object.entries(row))
-      if (name !== 'grp') sums[name] = (sums[name] ?? 0) + Number(value);
-    return {
-      [range.by]: row['grp'] ?? null,
-      ...summarise(
-        row,
-        BUCKETS.map((bucket) => Number(row[bucket] ?? 0)),
-      ),
-    };
-  });
-  return {
-    data,
-    total: summarise(
-      sums,
-      BUCKETS.map((bucket) => sums[bucket] ?? 0),
-    ),
-  };
+  const [grouped, total] = await db.batch<Record<string, number | string>>([
+    db.prepare(query(range.by)).bind(range.from, range.to),
+    db.prepare(query(undefined)).bind(range.from, range.to),
+  ]);
+  const histogramOf = (row: Record<string, number | string>) =>
+    BUCKETS.map((bucket) => Number(row[bucket] ?? 0));
+  const data = (grouped?.results ?? []).map((row) => ({
+    [range.by]: row['grp'] ?? null,
+    ...summarise(row, histogramOf(row)),
+  }));
+  const sums = total?.results[0] ?? {};
+  return { data, total: summarise(sums, histogramOf(sums)) };
 }

@@ -2,24 +2,28 @@
 import { outputBound } from '../access/model-policy';
 import type { Ending } from '../http/answer';
 import type { Used } from '../quota/admission';
-import { promptEstimate, totalTokens, type Usage } from '../quota/usage';
+import { DEFAULT_OUTPUT_RESERVE, promptEstimate, totalTokens, type Usage } from '../quota/usage';
 import type { RouteName } from '../routes';
 import { costOf, type Price } from './prices';
 import type { Spend } from './record';
 
-const DEFAULT_OUTPUT_RESERVE = 1024;
 const MICROS = 1_000_000;
+
+interface Priced {
+  readonly route: RouteName;
+  readonly body: Readonly<Record<string, unknown>>;
+  readonly bodyBytes: number;
+  /** The prices of every model the request may reach (an alias can reach several). */
+  readonly prices: readonly (Price | undefined)[];
+}
 
 /**
  * The most a request may cost, in micro-dollars: its prompt estimate at the input price plus
  * all the output it may produce at the output price, at the dearest of the models it may reach.
+ * Only an estimate for input (images, or text denser than 4 bytes a token, cost more), and
+ * 1,024 output tokens a choice when the request sets no limit: settlement charges the real cost.
  */
-export function maxCostMicros(
-  route: RouteName,
-  body: Readonly<Record<string, unknown>>,
-  bodyBytes: number,
-  prices: readonly (Price | undefined)[],
-): number {
+export function maxCostMicros({ route, body, bodyBytes, prices }: Priced): number {
   const bound = outputBound(route, body);
   const output = route === 'embeddings' ? 0 : (bound.total ?? bound.choices * DEFAULT_OUTPUT_RESERVE);
   const usage = { input: promptEstimate(bodyBytes), output };
