@@ -19,19 +19,17 @@ async function checkAdmin(request: Request, expected: Promise<ArrayBuffer>): Pro
 
 /** `from` and `to` (inclusive, UTC days) default to the last 7 days; `by` to `day`. */
 function parseRange(url: URL): { from: string; to: string; by: GroupBy } {
-  const today = new Date().toISOString().slice(0, 10);
-  const to = url.searchParams.get('to') ?? today;
-  const from =
-    url.searchParams.get('from') ?? new Date(Date.parse(to) - 6 * 86_400_000).toISOString().slice(0, 10);
-  const by = url.searchParams.get('by') ?? 'day';
-  for (const [param, value] of [
-    ['from', from],
-    ['to', to],
-  ] as const) {
+  const day = (param: 'from' | 'to', fallback: () => string) => {
+    const value = url.searchParams.get(param) ?? fallback();
     if (!DAY.test(value) || Number.isNaN(Date.parse(value))) {
       throw badRequest('invalid_date', `"${param}" must be a date such as 2026-12-01.`, param);
     }
-  }
+    return value;
+  };
+  // `to` first: the default `from` is computed from it.
+  const to = day('to', () => new Date().toISOString().slice(0, 10));
+  const from = day('from', () => new Date(Date.parse(to) - 6 * 86_400_000).toISOString().slice(0, 10));
+  const by = url.searchParams.get('by') ?? 'day';
   if (from > to || Date.parse(to) - Date.parse(from) > MAX_RANGE_DAYS * 86_400_000) {
     throw badRequest(
       'invalid_range',

@@ -70,6 +70,12 @@ const cases: [name: string, token: () => Promise<string>, code: string][] = [
   ['alg HS512', () => jwt(valid, { alg: 'HS512' }), 'token_algorithm'],
   ['a missing alg', () => jwt(valid, { typ: 'JWT' }), 'token_algorithm'],
   ['typ other than JWT', () => jwt(valid, { alg: 'HS256', typ: 'at+jwt' }), 'token_malformed'],
+  ['a typ that is not a string', () => jwt(valid, { alg: 'HS256', typ: 1 }), 'token_malformed'],
+  [
+    'a sub with a slash (it would forge an issuer namespace)',
+    () => jwt({ ...valid, sub: 'idp.example.com/alice' }),
+    'ok',
+  ],
   ['typ in lower case (media types ignore case)', () => jwt(valid, { alg: 'HS256', typ: 'jwt' }), 'ok'],
   ['a crit header', () => jwt(valid, { ...HS256, crit: ['exp'] }), 'token_malformed'],
   ['two segments', async () => (await jwt(valid)).split('.').slice(0, 2).join('.'), 'token_malformed'],

@@ -169,6 +169,23 @@ describe('identity-provider tokens (JWKS)', () => {
     expect((await chat(hs, overrides)).status).toBe(200);
   });
 
+  it('answers 503, not 401, while a provider whose keys it never had is unreachable, and refuses HS256 subs with a slash', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const down = provider({ JWKS_URL: 'http://127.0.0.1:9/jwks.json' });
+    expect(await chat(await sign(idp.keys.rsa), down.overrides)).toMatchObject({
+      status: 503,
+      code: 'identity_provider_unavailable',
+    });
+    logged.mockRestore();
+    const both = provider({ TOKEN_SECRET: SECRET }).overrides;
+    const forged = await mintClientToken(
+      { sub: 'idp.test/victim', ttlSeconds: 600 },
+      SECRET,
+      Date.now() / 1000,
+    );
+    expect(await chat(forged, both)).toMatchObject({ status: 401, code: 'token_claims' });
+  });
+
   it('names the missing settings when only some of the three are set', async () => {
     const { response } = await send(
       '/v1/models',

@@ -261,6 +261,21 @@ describe('dollar budgets', () => {
     expect(Number(probe.response.headers.get('x-ratelimit-remaining-usd'))).toBeCloseTo(budget - spent, 6);
   });
 
+  it('refuses a model without a price to a caller with a dollar budget', async () => {
+    const key = `priced-${uniqueTag()}`;
+    const { response } = await send(
+      '/v1/chat/completions',
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'echo-1', messages: [{ role: 'user', content: 'free?' }] }),
+      },
+      { PROXY_KEYS: `${key} usd=5` },
+    );
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ error: { code: 'model_not_priced', param: 'model' } });
+  });
+
   it('narrows a budget with a token claim and applies DOLLARS_PER_DAY to anonymous callers', async () => {
     const open = {
       ALLOW_ANONYMOUS: 'true',
@@ -298,6 +313,7 @@ describe('the admin API', () => {
 
   it.each([
     ['by=user', 'invalid_group'],
+    ['to=2026-13-01', 'invalid_date'],
     ['from=2026-13-01', 'invalid_date'],
     ['from=2026-12-02&to=2026-12-01', 'invalid_range'],
   ])('answers 400 for %s', async (query, code) => {
