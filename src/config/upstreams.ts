@@ -81,12 +81,46 @@ export function parseUpstreams(env: RawEnv): readonly Upstream[] | undefined {
   return Object.freeze(upstreams);
 }
 
+type Fail = (field: string, rule: string) => never;
+
+/** The key held by the secret that `keyVar` names; no `keyVar` means no key (a local server). */
+function secretNamed(keyVar: unknown, env: RawEnv, bad: Fail): string | undefined {
+  if (keyVar === undefined) return undefined;
+  if (typeof keyVar !== 'string' || !VAR_NAME.test(keyVar)) {
+    return bad('keyVar', 'must be the name of a secret, such as GROQ_API_KEY (never the key itself).');
+  }
+  const key = env[keyVar];
+  if (typeof key !== 'string' || key.trim() === '') {
+    return bad(
+      'keyVar',
+      `names ${keyVar}, which is not set: \`wrangler secret put ${keyVar}\`, or add it to .dev.vars.`,
+    );
+  }
+  return key.trim();
+}
+
+function modelPatterns(models: unknown, bad: Fail): readonly string[] | undefined {
+  if (models === undefined) return undefined;
+  const valid =
+    Array.isArray(models) && models.length > 0 && models.every((m) => typeof m === 'string' && m !== '');
+  return valid
+    ? Object.freeze([...(models as string[])])
+    : bad('models', 'must be a non-empty array of model patterns such as "gpt-*".');
+}
+
+function ownerHeaders(headers: unknown, bad: Fail): Readonly<Record<string, string>> {
+  if (!isStringMap(headers)) return bad('headers', 'must map header names to string values.');
+  for (const header of Object.keys(headers)) {
+    if (!HEADER_NAME.test(header) || RESERVED_HEADERS.has(header.toLowerCase())) {
+      return bad('headers', `may not set ${HEADER_NAME.test(header) ? header : 'an invalid header name'}.`);
+    }
+  }
+  return Object.freeze({ ...headers });
+}
+
 function parseEntry(entry: unknown, index: number, env: RawEnv): Upstream {
   const where = `UPSTREAMS entry ${index + 1}`;
-  const fail = (field: string, rule: string): never => {
-    throw new ConfigError('UPSTREAMS', `${where}: "${field}" ${rule}`);
-  };
-  if (!isObject(entry)) return fail('entry', 'must be a JSON object.');
+  if (!isObject(entry)) throw new ConfigError('UPSTREAMS', `${where}: must be a JSON object.`);
   const {
     name,
     baseUrl,
@@ -98,40 +132,18 @@ function parseEntry(entry: unknown, index: number, env: RawEnv): Upstream {
     apiVersion,
     deployments = {},
   } = entry;
-  if (typeof name !== 'string' || !NAME.test(name))
-    return fail('name', 'must be lower-case letters, digits and -.');
+  if (typeof name !== 'string' || !NAME.test(name)) {
+    throw new ConfigError('UPSTREAMS', `${where}: "name" must be lower-case letters, digits and -.`);
+  }
   const at = `${where} (${name})`;
-  const bad = (field: string, rule: string): never => {
+  const bad: Fail = (field, rule) => {
     throw new ConfigError('UPSTREAMS', `${at}: "${field}" ${rule}`);
   };
   if (kind !== 'openai' && kind !== 'azure') return bad('kind', 'must be "openai" or "azure".');
   if (typeof baseUrl !== 'string')
     return bad('baseUrl', 'must be a URL such as https://api.groq.com/openai/v1.');
-  const url = parseBaseUrl(baseUrl, { variable: 'UPSTREAMS', label: `${at}: "baseUrl"` });
-  if (keyVar !== undefined && (typeof keyVar !== 'string' || !VAR_NAME.test(keyVar))) {
-    return bad('keyVar', 'must be the name of a secret, such as GROQ_API_KEY (never the key itself).');
-  }
-  const apiKey = keyVar === undefined ? undefined : env[keyVar];
-  if (keyVar !== undefined && (typeof apiKey !== 'string' || apiKey.trim() === '')) {
-    return bad(
-      'keyVar',
-      `names ${keyVar}, which is not set: \`wrangler secret put ${keyVar}\`, or add it to .dev.vars.`,
-    );
-  }
-  if (
-    models !== undefined &&
-    !(Array.isArray(models) && models.length > 0 && models.every((m) => typeof m === 'string' && m !== ''))
-  ) {
-    return bad('models', 'must be a non-empty array of model patterns such as "gpt-*".');
-  }
   if (typeof weight !== 'number' || !(weight > 0) || !Number.isFinite(weight))
     return bad('weight', 'must be a positive number.');
-  if (!isStringMap(headers)) return bad('headers', 'must map header names to string values.');
-  for (const header of Object.keys(headers)) {
-    if (!HEADER_NAME.test(header) || RESERVED_HEADERS.has(header.toLowerCase())) {
-      return bad('headers', `may not set ${HEADER_NAME.test(header) ? header : 'an invalid header name'}.`);
-    }
-  }
   if (kind === 'azure' && (typeof apiVersion !== 'string' || apiVersion === '')) {
     return bad('apiVersion', 'is required for kind "azure", e.g. "2024-10-21".');
   }
@@ -139,11 +151,11 @@ function parseEntry(entry: unknown, index: number, env: RawEnv): Upstream {
   return Object.freeze({
     name,
     kind,
-    baseUrl: url,
-    apiKey: typeof apiKey === 'string' ? apiKey.trim() : undefined,
-    models: models === undefined ? undefined : Object.freeze([...(models as string[])]),
+    baseUrl: parseBaseUrl(baseUrl, { variable: 'UPSTREAMS', label: `${at}: "baseUrl"` }),
+    apiKey: secretNamed(keyVar, env, bad),
+    models: modelPatterns(models, bad),
     weight,
-    headers: Object.freeze({ ...headers }),
+    headers: ownerHeaders(headers, bad),
     apiVersion: typeof apiVersion === 'string' ? apiVersion : undefined,
     deployments: Object.freeze({ ...deployments }),
   });
