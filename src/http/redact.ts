@@ -1,5 +1,5 @@
 // Keeps configured secrets out of anything a client can read, in every form a client could turn
-// back into the secret: verbatim, JSON `\uXXXX` escapes, URL-encoding, and base64 (of the
+// back into the secret: verbatim, JSON `\u0041`-style escapes, URL-encoding, and base64 (of the
 // secret alone or inside `Bearer <secret>`, at each of base64's three alignments).
 
 export interface Redactor {
@@ -35,7 +35,7 @@ function base64Runs(secret: string): string[] {
   });
 }
 
-/** JSON's `\uXXXX` and `\/` escapes undone, for looking, not for output. */
+/** JSON's `\u0041`-style and `\/` escapes undone, for looking, not for output. */
 const unescapeJson = (text: string) =>
   text
     .replace(/\\u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))

@@ -66,7 +66,7 @@ describe('npm run dev (offline)', () => {
       body: JSON.stringify({
         model: 'echo-1',
         stream: true,
-        messages: [{ role: 'user', content: 'hello there' }],
+        messages: [{ role: 'user', content: 'hello there one two three four five six' }],
       }),
     });
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
@@ -79,7 +79,7 @@ describe('npm run dev (offline)', () => {
       text += decoder.decode(chunk, { stream: true });
     }
     const words = [...text.matchAll(/"content":"([^"]*)"/g)].map((match) => match[1]).join('');
-    expect(words).toBe('You said: hello there');
+    expect(words).toBe('You said: hello there one two three four five six');
     // The mock waits between words: the answer arrives over time, not at once.
     expect(arrivals.length).toBeGreaterThanOrEqual(3);
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(50);
