@@ -115,7 +115,7 @@ async function callUpstream(
     targets: admitted.targets,
     path: upstreamPath(route, {}) ?? '',
     clientHeaders: at.request.headers,
-    body: stripUsage ? withUsageRequested(body) : body.bytes,
+    body: { bytes: stripUsage ? withUsageRequested(body) : body.bytes, model: String(body.json['model']) },
   });
   Object.assign(record, {
     upstream: answered.upstream.name,

@@ -12,8 +12,12 @@ export interface Forward {
   /** The route's path after `/v1`, e.g. `/chat/completions`. */
   readonly path: string;
   readonly clientHeaders: Headers;
-  /** The body as the client sent it (or with usage requested); only `model` changes per target. */
-  readonly body: Uint8Array | undefined;
+  /**
+   * The body as the client sent it (or with usage requested), and the model it names. Only
+   * `model` changes per target, and only when the target serves another name (an alias or a
+   * prefix): the common case sends the bytes untouched, without scanning them.
+   */
+  readonly body: { readonly bytes: Uint8Array; readonly model: string } | undefined;
 }
 
 export function forward(call: Forward): Promise<Answered> {
@@ -28,7 +32,7 @@ export function forward(call: Forward): Promise<Answered> {
         url: upstreamUrl(upstream, target, call.path),
         method: body ? 'POST' : 'GET',
         headers: headersFor(upstream, call.clientHeaders, body !== undefined),
-        body: body && withModel(body, target.model),
+        body: body && (target.model === body.model ? body.bytes : withModel(body.bytes, target.model)),
         timeoutMs,
       }),
   });
