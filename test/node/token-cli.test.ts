@@ -28,6 +28,18 @@ function run(script: string, args: string[], options: { secret?: string; cwd?: s
   });
 }
 
+/** Runs npm in this repository with TOKEN_SECRET set, stdout piped as `$(...)` pipes it. */
+function npmRun(args: string[]): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, TOKEN_SECRET: SECRET };
+  // vitest runs under npm too: its own npm_* settings (a loglevel among them) must not leak in.
+  for (const name of Object.keys(env)) if (name.startsWith('npm_')) delete env[name];
+  return new Promise((done) => {
+    execFile('npm', args, { env }, (error, stdout, stderr) => {
+      done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
 /** Verifies with the key the proxy derives from TOKEN_SECRET, as a request would. */
 async function verifyClientToken(token: string, secret: string, now: number) {
   return verifyWithKey(token, parseConfig({ TOKEN_SECRET: secret }).tokenVerifier!, now);
@@ -93,6 +105,29 @@ describe('scripts/token.mjs', () => {
     expect(result).toMatchObject({ code: 1, stdout: '' });
     expect(result.stderr).toContain('TOKEN_SECRET');
     expect(result.stderr).toContain('.dev.vars');
+  });
+
+  it('prints its usage on stdout for --help, mints nothing and needs no secret', async () => {
+    const result = await run(CLI, ['--help'], { cwd: emptyDir });
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^Usage: npm run -s token -- --sub <user id>/);
+    for (const flag of ['--sub', '--ttl', '--origin', '--models', '--max-tokens', '--rpm', '--tpd']) {
+      expect(result.stdout).toContain(flag);
+    }
+  });
+
+  it('prints only the token on stdout under `npm run -s token`, as TOKEN=$(...) captures it', async () => {
+    const result = await npmRun(['run', '-s', 'token', '--', '--sub', 'erin']);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    expect(await verifyClientToken(result.stdout.trim(), SECRET, now())).toMatchObject({ sub: 'erin' });
+  });
+
+  it('says on stderr how to capture the token alone when npm printed its own lines to stdout', async () => {
+    const result = await npmRun(['run', 'token', '--', '--sub', 'erin']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('> openai-edge-proxy@');
+    expect(result.stderr).toContain('npm run -s token -- ...');
   });
 
   it.each([
