@@ -1,7 +1,7 @@
 // @ts-check
 // Embeddings: 8 deterministic unit-length float32 values per input.
 
-import { countTokens } from './wire.mjs';
+import { countTokens } from './tokens.mjs';
 
 const DIMENSIONS = 8;
 
@@ -9,7 +9,7 @@ const DIMENSIONS = 8;
  * FNV-1a: tiny, stable across Node versions, good enough to spread values.
  * @param {string} s
  */
-function fnv1a(s) {
+export function fnv1a(s) {
   let h = 0x811c9dc5;
   for (const byte of Buffer.from(s, 'utf8')) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
   return h;

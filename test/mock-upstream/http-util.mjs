@@ -6,11 +6,12 @@
 /** @param {unknown} v @returns {v is Record<string, any>} */
 export const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** @param {IncomingMessage} req */
-export async function readBody(req) {
+/** The raw body bytes, kept so tests can check a proxy forwarded them byte for byte. @param {IncomingMessage} req */
+export async function readBytes(req) {
+  /** @type {Buffer[]} */
   const parts = [];
   for await (const part of req) parts.push(part);
-  return Buffer.concat(parts).toString('utf8');
+  return Buffer.concat(parts);
 }
 
 /**

@@ -1,13 +1,16 @@
 // @ts-check
-// Per-endpoint request reading: what the echo model answers and how many "tokens"
-// the prompt had, plus which wire format renders the result.
+// Per-endpoint request reading: what the echo model answers (or which tool it calls) and how
+// many "tokens" the prompt had, plus which wire format renders the result.
 
-import { chatCompletion, chatStream, completion, completionStream, countTokens } from './wire.mjs';
-import { responseObject, responseStream } from './responses.mjs';
+import { chatCompletion, chatStream, completion, completionStream } from './wire.mjs';
+import { countTokens } from './tokens.mjs';
+import { chosenTool, planCall, toolReply } from './tools.mjs';
 
 /** @typedef {import('./wire.mjs').Turn} Turn */
 /** @typedef {import('./wire.mjs').StreamFormat} StreamFormat */
+/** @typedef {import('./tools.mjs').PlannedCall} PlannedCall */
 /** @typedef {Record<string, any>} Body */
+/** @typedef {{ answers: string[], promptTokens: number, call?: PlannedCall | undefined }} Reading */
 
 /**
  * Message content may be a string or an array of typed parts; only text counts.
@@ -22,17 +25,35 @@ export function textOf(content) {
     .join(' ');
 }
 
-/** @param {unknown} messages */
-function readMessages(messages) {
-  const list = Array.isArray(messages) ? messages.filter((m) => m && typeof m === 'object') : [];
+/**
+ * Chat messages: echo the last user message, call a tool when the user spoke last and tools
+ * are offered, or quote the tools' results when they came last.
+ * @param {Body} body @returns {Reading}
+ */
+function readMessages(body) {
+  const list = Array.isArray(body.messages) ? body.messages.filter((m) => m && typeof m === 'object') : [];
   const lastUser = [...list].reverse().find((m) => m.role === 'user');
-  return {
-    answers: [`You said: ${textOf(lastUser?.content)}`],
-    promptTokens: list.reduce((n, m) => n + countTokens(textOf(m.content)), 0),
-  };
+  const promptTokens = list.reduce((n, m) => n + countTokens(textOf(m.content)), 0);
+  const last = list.at(-1);
+  if (last?.role === 'tool') {
+    const names = new Map(
+      list
+        .flatMap((m) => (Array.isArray(m.tool_calls) ? m.tool_calls : []))
+        .map((c) => [c?.id, c?.function?.name]),
+    );
+    const firstResult = list.findLastIndex((m) => m.role !== 'tool') + 1;
+    const results = list.slice(firstResult).map((m) => ({
+      name: String(names.get(m.tool_call_id) ?? 'unknown'),
+      output: textOf(m.content),
+    }));
+    return { answers: [toolReply(results)], promptTokens };
+  }
+  const tool = last?.role === 'user' ? chosenTool(body.tools, body.tool_choice) : undefined;
+  const text = textOf(lastUser?.content);
+  return { answers: [`You said: ${text}`], promptTokens, call: tool && planCall(tool, text) };
 }
 
-/** @param {unknown} prompt */
+/** @param {unknown} prompt @returns {Reading} */
 function readPrompt(prompt) {
   /** @param {unknown} p */
   const one = (p) => (Array.isArray(p) ? p.join(' ') : String(p));
@@ -47,8 +68,8 @@ function readPrompt(prompt) {
 
 /**
  * @typedef {{ idPrefix: string, required: string[], usageOption: boolean,
- *   read: (body: Body) => { answers: string[], promptTokens: number },
- *   json: (t: Turn) => object, stream: (t: Turn) => StreamFormat }} Endpoint
+ *   read: (body: Body) => Reading, json: (t: Turn) => object,
+ *   stream: (t: Turn) => StreamFormat }} Endpoint
  */
 
 /** @type {Record<string, Endpoint>} */
@@ -57,7 +78,7 @@ export const GENERATION_ENDPOINTS = {
     idPrefix: 'chatcmpl-mock-',
     required: ['model', 'messages'],
     usageOption: true,
-    read: (b) => readMessages(b.messages),
+    read: readMessages,
     json: chatCompletion,
     stream: chatStream,
   },
@@ -68,16 +89,5 @@ export const GENERATION_ENDPOINTS = {
     read: (b) => readPrompt(b.prompt),
     json: completion,
     stream: completionStream,
-  },
-  '/v1/responses': {
-    idPrefix: 'resp_mock_',
-    required: ['model'],
-    usageOption: false,
-    read: (b) =>
-      typeof b.input === 'string'
-        ? { answers: [`You said: ${b.input}`], promptTokens: countTokens(b.input) }
-        : readMessages(b.input),
-    json: (t) => responseObject(t, 'completed'),
-    stream: responseStream,
   },
 };

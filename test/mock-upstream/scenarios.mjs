@@ -4,7 +4,7 @@
 // break/stall/gated/chunks work for chat, completions and responses streams alike.
 
 import { ClientGone, flushed, forever, sleep, write } from './sse.mjs';
-import { wordPieces } from './wire.mjs';
+import { wordPieces } from './tokens.mjs';
 
 /** @typedef {import('node:http').ServerResponse} ServerResponse */
 /** @typedef {import('./wire.mjs').Piece} Piece */

@@ -11,6 +11,15 @@ export interface MockUpstreamOptions {
   wordDelayMs?: number | undefined;
   /** The name `x_mock.failOn` refers to, so one body can fail on one mock and succeed on another. Default 'mock'. */
   name?: string | undefined;
+  /**
+   * Replaces the model catalogue: only these ids (and their dated snapshots `-YYYY-MM-DD` and
+   * fine-tunes `ft:<id>:…`) are served, and GET /v1/models lists exactly these. By default the
+   * mock lists echo-1, echo-slow, text-embedding-echo and also serves (unlisted) echo-2 and the
+   * real OpenAI model ids (gpt-4o, gpt-4o-mini, o3, whisper-1, dall-e-3, …).
+   */
+  models?: readonly string[] | undefined;
+  /** Added to the catalogue (default or `models`), served and listed. */
+  extraModels?: readonly string[] | undefined;
 }
 
 export interface RecordedRequest {
@@ -19,9 +28,14 @@ export interface RecordedRequest {
   path: string;
   /** Lower-cased names, as received (repeated headers joined with ", "). */
   headers: Record<string, string>;
-  /** Raw body text as received. */
+  /** Raw body text as received (UTF-8 decoded). */
   body: string;
-  /** Body's `user` if a string, else `x_mock.tag`, else the id of GET /v1/models/{id}; else null. */
+  /** Raw body bytes as received, e.g. to check a multipart upload was forwarded byte for byte. */
+  bodyBytes: Buffer;
+  /**
+   * Body's `user` if a string, else `x_mock.tag`, else the id of GET /v1/models/{id}; else null.
+   * Multipart bodies: the `user` field, else the `tag` of an `x_mock` field holding JSON.
+   */
   tag: string | null;
   /** The client closed the connection before the mock finished responding. */
   aborted: boolean;
@@ -30,6 +44,9 @@ export interface RecordedRequest {
   /** performance.now() (mock's process) at each content-chunk write; only `chunks` and `gated` fill it, indexed by `seq`. */
   sentAt: number[];
 }
+
+/** A record as GET /__mock/requests returns it: the raw bytes as base64. */
+export type RecordedRequestJson = Omit<RecordedRequest, 'bodyBytes'> & { bodyBase64: string };
 
 export interface MockUpstream {
   /** Base URL including /v1, e.g. http://127.0.0.1:12345/v1 */
