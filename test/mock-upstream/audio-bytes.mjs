@@ -83,6 +83,6 @@ export function audioBytes(format, seconds) {
 export function durationOf(file) {
   const riff =
     file.length >= 44 && file.toString('ascii', 0, 4) === 'RIFF' && file.toString('ascii', 8, 12) === 'WAVE';
-  const byteRate = riff ? file.readUInt32LE(28) : 16000;
-  return Math.max(1, Math.ceil(file.length / (byteRate || 16000)));
+  const byteRate = (riff && file.readUInt32LE(28)) || 16000;
+  return Math.max(1, Math.ceil((riff ? file.length - 44 : file.length) / byteRate));
 }
