@@ -8,12 +8,12 @@ const BUILD_TIMEOUT_MS = 90_000;
 
 /**
  * Runs `wrangler deploy --dry-run --outdir <outdir>`; rejects with its output if it fails.
- * @param {string} outdir @param {AbortSignal} signal
+ * @param {string} outdir @param {AbortSignal} signal @param {string[]} [extraArgs] e.g. `--minify false`
  */
-export async function buildWorker(outdir, signal) {
+export async function buildWorker(outdir, signal, extraArgs = []) {
   const stop = AbortSignal.any([signal, AbortSignal.timeout(BUILD_TIMEOUT_MS)]);
   await new Promise((resolve, reject) => {
-    const child = spawn('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir], {
+    const child = spawn('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', outdir, ...extraArgs], {
       // No telemetry: the run must stay on loopback.
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CI: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],

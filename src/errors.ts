@@ -1,6 +1,8 @@
 // The one error type the proxy throws, the one place OpenAI's error JSON is built, and the one
 // place failures are logged.
 import { ConfigError } from './config/values';
+import { jsonResponse } from './http/json-response';
+import { routeWithoutV1 } from './routes';
 
 /** OpenAI's `error.type` values the proxy itself produces (`requests`/`tokens` for 429s). */
 export type ErrorType = 'invalid_request_error' | 'server_error' | 'requests' | 'tokens' | 'dollars';
@@ -60,16 +62,16 @@ export function denyAccess(code: string, message: string): never {
 export const badRequest = (code: string, message: string, param?: string) =>
   new ProxyError(400, code, message, param === undefined ? {} : { param });
 
-/** The 404 for any path outside the route allow-list, worded as OpenAI words it. */
+/**
+ * The 404 for any path outside the route allow-list, worded as OpenAI words it, with a hint when
+ * the client left out `/v1` from its base URL (the most common set-up mistake).
+ */
 export function unknownUrl(request: Request): ProxyError {
   const path = new URL(request.url).pathname;
-  return new ProxyError(404, 'unknown_url', `Invalid URL (${request.method} ${path}).`);
-}
-
-export function jsonResponse(body: unknown, init: { status: number; headers?: HeadersInit }): Response {
-  const headers = new Headers(init.headers);
-  headers.set('content-type', 'application/json');
-  return new Response(JSON.stringify(body), { status: init.status, headers });
+  const hint = routeWithoutV1(request.method, path)
+    ? ` Did you mean ${request.method} /v1${path}? The base URL your client uses must end in /v1.`
+    : '';
+  return new ProxyError(404, 'unknown_url', `Invalid URL (${request.method} ${path}).${hint}`);
 }
 
 /**

@@ -1,50 +1,119 @@
 // The Worker: an allow-listed OpenAI-compatible router with CORS, OpenAI-shaped errors and one
 // record per request; and the consumer that writes those records to the usage ledger.
 import { Router, type IRequest } from 'itty-router';
-import { readConfig } from './config/read';
+import { authenticate } from './access/authenticate';
+import { readConfig, type Config } from './config/read';
 import { ConfigError } from './config/values';
+import { contextOf, type CallerContext, type ContextRequest, type RequestContext } from './context/context';
+import { startRecord } from './context/record';
 import { ProxyError, errorResponse, toProxyError, unknownUrl } from './errors';
 import { usageApi } from './handlers/admin';
-import { modelsHandler } from './handlers/models';
+import { generationHandler } from './handlers/generation';
+import { listModels, retrieveModel } from './handlers/models';
 import { dashboardPage, pageAssets, playgroundPage } from './handlers/pages';
-import { proxyHandler } from './handlers/proxy';
 import { preflightResponse, withCors } from './http/cors';
-import { ROUTES, type ProxyRoute } from './routes';
-import { writeUsage } from './usage/ledger';
-import type { UsageEvent } from './usage/log-line';
-import { recordOf, type Recorded } from './usage/record';
-import { writeRecord } from './usage/write';
+import { consumeUsage } from './ledger/consume';
+import { writeRecord } from './ledger/write';
+import { ROUTES, type Route } from './routes';
 
 type Args = [Env, ExecutionContext];
-type Request = IRequest & Recorded;
+type Handler<C> = (request: IRequest, context: C) => Promise<Response | undefined>;
 
-function notFound(request: IRequest): never {
-  throw unknownUrl(request);
+/**
+ * Builds the request's context once: the parsed config and a fresh record. `/healthz` is answered
+ * here, before the config is needed, so a broken config can still say which variable is wrong.
+ */
+function withContext(request: ContextRequest, env: Env, ctx: ExecutionContext): Response | undefined {
+  const path = new URL(request.url).pathname;
+  const record = startRecord(path, Date.now());
+  if (path === '/healthz') return health(env, record.id);
+  request.context = { config: readConfig(env), record, env, ctx };
+  return undefined;
 }
 
-/** Preflights are answered before auth: browsers never send credentials with them. */
-function preflight(route: ProxyRoute) {
-  return (request: IRequest, env: Env) =>
-    preflightResponse(request, `${route.method}, OPTIONS`, readConfig(env));
-}
-
-function methodNotAllowed(route: ProxyRoute) {
-  return (request: IRequest): never => {
-    throw new ProxyError(
-      405,
-      'method_not_allowed',
-      `${request.method} is not allowed on ${route.pattern}; use ${route.method}.`,
-      {
-        headers: { allow: `${route.method}, OPTIONS` },
-      },
-    );
+/** An API route: the caller is authenticated before the handler runs, and recorded. */
+function api(route: Route, handler: Handler<CallerContext>) {
+  return async (request: ContextRequest) => {
+    const context = contextOf(request);
+    context.record.route = route.name;
+    const caller = await authenticate(request, context.config);
+    context.record.caller = caller.id;
+    return handler(request, { ...context, caller });
   };
 }
 
+/** A page or owner route: the handler gets the context; without ADMIN_KEY admin routes do not exist. */
+function owned(handler: Handler<RequestContext>, needsAdmin = false) {
+  return (request: ContextRequest) => {
+    const context = contextOf(request);
+    if (needsAdmin && context.config.adminKeyDigest === undefined) return undefined;
+    return handler(request, context);
+  };
+}
+
+const HANDLERS: Readonly<Record<Route['kind'], (route: Route) => Handler<CallerContext>>> = {
+  generation: generationHandler,
+  catalogue: (route) => (route.name === 'models.list' ? listModels : retrieveModel),
+};
+
+function methodNotAllowed(route: Route) {
+  return (request: IRequest): never => {
+    throw new ProxyError(405, 'method_not_allowed', `${request.method} is not allowed on ${route.pattern}; use ${route.method}.`, {
+      headers: { allow: `${route.method}, OPTIONS` },
+    });
+  };
+}
+
+/** Every answer names its request; API requests also get their log line and ledger event. */
+function finishRecord(response: Response, request: ContextRequest): Response {
+  const context = request.context;
+  if (!context) return response;
+  const { record, config, env, ctx } = context;
+  // Responses the proxy builds have mutable headers; only a raw passthrough would need a copy.
+  if (!response.headers.has('x-request-id')) response.headers.set('x-request-id', record.id);
+  if (request.method !== 'OPTIONS' && (record.path.startsWith('/v1/') || record.path.startsWith('/admin/api/'))) {
+    const ledger = config.usageLedger && env.USAGE_QUEUE ? { queue: env.USAGE_QUEUE, flushAfterMs: config.usageFlushMs } : undefined;
+    ctx.waitUntil(writeRecord({ record, response, ledger, headersAt: Date.now() }));
+  }
+  return response;
+}
+
+/** CORS for the `/v1` API only: the owner's routes are never called cross-origin. */
+function withApiCors(response: Response, request: ContextRequest): Response {
+  const config: Config | undefined = request.context?.config;
+  return config && request.context?.record.path.startsWith('/v1/') ? withCors(response, request, config) : response;
+}
+
+const router = Router<ContextRequest, Args>({
+  before: [withContext],
+  catch: (thrown: unknown, request: ContextRequest) => {
+    const record = request.context?.record;
+    const error = toProxyError(thrown, record?.id);
+    if (record) record.errorCode = error.code;
+    return errorResponse(error);
+  },
+  finally: [finishRecord, withApiCors],
+});
+
+for (const route of ROUTES) {
+  const methods = `${route.method}, OPTIONS`;
+  // Preflights are answered before auth: browsers never send credentials with them.
+  router.options(route.pattern, (request) => preflightResponse(request, methods, contextOf(request).config));
+  router[route.method === 'GET' ? 'get' : 'post'](route.pattern, api(route, HANDLERS[route.kind](route)));
+  router.all(route.pattern, methodNotAllowed(route));
+}
+router.get('/admin/api/usage', owned(usageApi, true));
+router.get('/', owned(playgroundPage));
+router.get('/admin', owned(dashboardPage));
+router.get('/assets/*', owned(pageAssets));
+router.all('*', (request) => {
+  throw unknownUrl(request);
+});
+
 /** Health names a misconfigured variable, never a value, so `npm run dev` and monitors can say which. */
-function health(_request: IRequest, env: Env): Response {
+function health(env: Env, requestId: string): Response {
   const text = (body: string, status: number) =>
-    new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+    new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'x-request-id': requestId } });
   try {
     readConfig(env);
     return text('ok\n', 200);
@@ -54,76 +123,21 @@ function health(_request: IRequest, env: Env): Response {
   }
 }
 
-/** CORS needs the config; the answer that explains a broken config goes out without it. */
-function withCorsWhenConfigured(response: Response, request: IRequest, env: Env): Response {
-  try {
-    return withCors(response, request, readConfig(env));
-  } catch {
-    return response;
-  }
-}
-
-function ledgerQueue(env: Env): Queue<UsageEvent> | undefined {
-  try {
-    return readConfig(env).usageLedger ? (env.USAGE_QUEUE as Queue<UsageEvent> | undefined) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every answer names its request; API requests also get their log line and ledger event. */
-function finishRecord(response: Response, request: Request, env: Env, ctx: ExecutionContext): Response {
-  const record = recordOf(request);
-  const answered = response.headers.has('x-request-id') ? response : new Response(response.body, response);
-  if (answered !== response) answered.headers.set('x-request-id', record.id);
-  const path = new URL(request.url).pathname;
-  if (request.method !== 'OPTIONS' && (path.startsWith('/v1/') || path.startsWith('/admin/api/'))) {
-    ctx.waitUntil(
-      writeRecord({ record, response: answered, queue: ledgerQueue(env), headersAt: Date.now() }),
-    );
-  }
-  return answered;
-}
-
-const router = Router<Request, Args>({
-  before: [(request) => void recordOf(request)],
-  catch: (thrown: unknown, request: Request) => {
-    const record = recordOf(request);
-    const error = toProxyError(thrown, record.id);
-    record.errorCode = error.code;
-    return errorResponse(error);
-  },
-  finally: [finishRecord, withCorsWhenConfigured],
-});
-
-router.get('/healthz', health);
-for (const route of ROUTES) {
-  router.options(route.pattern, preflight(route));
-  if (route.method === 'GET') router.get(route.pattern, modelsHandler(route));
-  else router.post(route.pattern, proxyHandler(route));
-  router.all(route.pattern, methodNotAllowed(route));
-}
-router.get('/admin/api/usage', usageApi);
-router.get('/', playgroundPage);
-router.get('/admin', dashboardPage);
-router.get('/assets/*', pageAssets);
-router.all('*', notFound);
-
 export { QuotaCounter } from './quota/counter';
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),
-  async queue(batch: MessageBatch<UsageEvent>, env: Env): Promise<void> {
+  async queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
     let retentionDays = 90;
     try {
       retentionDays = readConfig(env).usageRetentionDays;
     } catch {
       // A configuration error must not lose usage: keep the default retention.
     }
-    await writeUsage(
+    await consumeUsage(
       batch.messages.map((message) => message.body),
       env.USAGE_DB,
       retentionDays,
     );
   },
-} satisfies ExportedHandler<Env, UsageEvent>;
+} satisfies ExportedHandler<Env, unknown>;

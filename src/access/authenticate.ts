@@ -1,32 +1,13 @@
 // Who is calling: a static proxy key (servers), a signed client token (browsers), or an
 // anonymous client identified by its IP. Everything else is refused.
 import type { Config } from '../config/read';
-import { sha256 } from '../config/read';
-import type { ProxyKey } from '../config/proxy-keys';
 import { denyAccess } from '../errors';
-import type { Limits } from '../quota/window';
+import { bearerToken } from '../lib/bearer';
+import { sha256 } from '../lib/bytes';
+import type { Caller, Credentials } from './caller';
 import { clientNetwork } from './client-network';
 import { jwtHeader } from './client-token';
 import { tokenCaller, tokenSource } from './token-caller';
-
-export interface Caller {
-  readonly kind: 'key' | 'token' | 'anonymous';
-  /** Stable identity for quotas and cache scopes; never a secret in clear. */
-  readonly id: string;
-  readonly limits: Limits;
-  /** Model allow-lists from the key or token; each one must allow the model. */
-  readonly models?: readonly string[];
-  /** Output-token cap per request, from the token. */
-  readonly maxTokens?: number;
-}
-
-/** The request headers authentication reads, and nothing else. */
-export interface Credentials {
-  readonly authorization: string | null;
-  readonly origin: string | null;
-  /** Set by Cloudflare's edge to the client's address; clients cannot forge it there. */
-  readonly clientIp: string | null;
-}
 
 function credentialsOf(request: Request): Credentials {
   return {
@@ -34,14 +15,6 @@ function credentialsOf(request: Request): Credentials {
     origin: request.headers.get('origin'),
     clientIp: request.headers.get('cf-connecting-ip'),
   };
-}
-
-function bearerToken(authorization: string | null): string | undefined {
-  return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? '')?.[1];
-}
-
-function hex(digest: ArrayBuffer, bytes: number): string {
-  return [...new Uint8Array(digest, 0, bytes)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
 /** Closed by default: with no way in configured, every request is refused with how to open one. */
@@ -84,18 +57,20 @@ async function keyCaller(token: string, config: Config): Promise<Caller> {
   const digests = await config.proxyKeyDigests;
   let match = -1;
   // Compare against every key, each in constant time, so timing reveals neither key nor index.
-  digests.forEach((digest, index) => {
+  digests.forEach(({ digest }, index) => {
     if (crypto.subtle.timingSafeEqual(digest, presented)) match = index;
   });
-  const entry: ProxyKey | undefined = config.proxyKeys[match];
-  if (!entry) denyAccess('invalid_api_key', 'Incorrect client key provided for this proxy.');
+  const entry = config.proxyKeys[match];
+  const id = digests[match]?.id;
+  if (!entry || id === undefined) denyAccess('invalid_api_key', 'Incorrect client key provided for this proxy.');
   return {
     kind: 'key',
-    id: `key_${hex(presented, 8)}`,
+    id,
     // The defaults are for callers the operator does not control; a server key is unlimited
     // unless its own entry sets a limit.
     limits: { rpm: entry.rpm ?? 0, tpd: entry.tpd ?? 0, microsPerDay: entry.usdMicros ?? 0 },
     ...(entry.models ? { models: entry.models } : {}),
+    ...(entry.maxTokens ? { maxTokens: entry.maxTokens } : {}),
   };
 }
 
@@ -108,5 +83,6 @@ function anonymousCaller(credentials: Credentials, config: Config): Caller {
       tpd: config.tokensPerDay,
       microsPerDay: config.dollarsPerDayMicros,
     },
+    ...(config.anonymousMaxTokens > 0 ? { maxTokens: config.anonymousMaxTokens } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // The caller a client token names: which verifier a token goes to, and what its claims allow.
 import type { Config } from '../config/read';
 import { denyAccess } from '../errors';
-import type { Caller, Credentials } from './authenticate';
+import type { Caller, Credentials } from './caller';
 import { ASYMMETRIC_ALGORITHMS, verifyClientToken, type Verifier } from './client-token';
 
 export interface TokenSource {

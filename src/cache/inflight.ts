@@ -1,4 +1,5 @@
 // Joins identical requests that arrive while the first is still in flight in this isolate.
+import { withTimeout } from '../lib/time';
 import type { CacheEntry } from './store';
 
 const pending = new Map<string, Promise<CacheEntry | undefined>>();
@@ -17,12 +18,7 @@ const MAX_WAIT_MS = 30_000;
 /** The in-flight answer for `key`, if another request is already fetching it. */
 export function joinFlight(key: string): Promise<CacheEntry | undefined> | undefined {
   const landed = pending.get(key);
-  if (!landed) return undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const gaveUp = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), MAX_WAIT_MS);
-  });
-  return Promise.race([landed, gaveUp]).finally(() => clearTimeout(timer));
+  return landed && withTimeout(landed, MAX_WAIT_MS, undefined);
 }
 
 /**

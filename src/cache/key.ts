@@ -1,4 +1,5 @@
 // The cache key: what makes two requests "the same request".
+import { hex, sha256 } from '../lib/bytes';
 
 /**
  * JSON with object keys sorted at every level, so `{"a":1,"b":2}` and `{ "b": 2, "a": 1 }`
@@ -40,6 +41,5 @@ export async function cacheKey(parts: CacheKeyParts): Promise<string> {
     canonicalJson(parts.body),
   ];
   const material = fields.map((field) => `${field.length}:${field}`).join('\n');
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(material));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return hex(await sha256(material));
 }

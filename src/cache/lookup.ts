@@ -1,24 +1,17 @@
 // One request's use of the response cache: a stored or in-flight answer, or a way to store the new one.
-import type { Caller } from '../access/authenticate';
+import type { Caller } from '../access/caller';
 import type { Config } from '../config/read';
-import type { Ending } from '../http/answer';
 import { isStreamed, type JsonBody } from '../http/body';
 import { answerChangingHeaders } from '../http/headers';
-import type { RouteName } from '../routes';
+import type { Ending } from '../relay/answer';
+import type { Route } from '../routes';
 import { parseCacheControl } from './control';
 import { joinFlight, startFlight } from './inflight';
 import { cacheKey } from './key';
 import { readEntry, writeEntry, type CacheEntry } from './store';
 
-const CACHEABLE: ReadonlySet<RouteName> = new Set([
-  'chat.completions',
-  'completions',
-  'embeddings',
-  'responses',
-]);
-
 export interface CacheRequest {
-  readonly route: RouteName;
+  readonly route: Route;
   readonly config: Config;
   readonly caller: Caller;
   readonly body: JsonBody;
@@ -38,9 +31,9 @@ export type CacheLookup =
 export async function lookUpCache(request: CacheRequest): Promise<CacheLookup> {
   const { config, caller, route } = request;
   const directives = parseCacheControl(request.headers.get('cache-control'));
-  if (config.cacheTtlSeconds === 0 || !CACHEABLE.has(route) || !directives.write) return { status: 'bypass' };
+  if (config.cacheTtlSeconds === 0 || !route.cacheable || !directives.write) return { status: 'bypass' };
   const key = await cacheKey({
-    route,
+    route: route.name,
     routing: config.routingFingerprint,
     scope: config.cacheScope === 'shared' ? 'shared' : caller.id,
     mode: isStreamed(request.body) ? 'sse' : 'json',

@@ -1,6 +1,7 @@
 // Reads and writes cache entries in Workers KV. KV is a cache, not a dependency: every failure
 // or slow read is reported as a miss, and the request goes upstream as if nothing was stored.
 import { logFailure } from '../errors';
+import { withTimeout } from '../lib/time';
 
 /** KV rejects values over 25 MiB. */
 export const MAX_ENTRY_BYTES = 25 * 1024 * 1024;
@@ -34,11 +35,7 @@ function isEntryMetadata(value: unknown): value is EntryMetadata {
   );
 }
 
-export async function readEntry(kv: KVNamespace, key: string): Promise<CacheEntry | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), READ_TIMEOUT_MS);
-  });
+export function readEntry(kv: KVNamespace, key: string): Promise<CacheEntry | undefined> {
   const read = kv
     .getWithMetadata<EntryMetadata>(key, 'arrayBuffer')
     .then(({ value, metadata }) =>
@@ -48,11 +45,7 @@ export async function readEntry(kv: KVNamespace, key: string): Promise<CacheEntr
       logFailure('cache_read_failed', error);
       return undefined;
     });
-  try {
-    return await Promise.race([read, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return withTimeout(read, READ_TIMEOUT_MS, undefined);
 }
 
 export async function writeEntry(

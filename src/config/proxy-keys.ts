@@ -10,15 +10,22 @@ export interface ProxyKey {
   readonly usdMicros?: number;
   /** Model allow-list for this key (a trailing `*` matches a prefix). */
   readonly models?: readonly string[];
+  /** Output tokens one request may ask for in all (`max_tokens=N`). */
+  readonly maxTokens?: number;
 }
 
-const COUNT_OPTIONS = ['rpm', 'tpd'] as const;
+const COUNT_OPTIONS = ['rpm', 'tpd', 'max_tokens'] as const;
+const FIELD: Readonly<Record<(typeof COUNT_OPTIONS)[number], 'rpm' | 'tpd' | 'maxTokens'>> = {
+  rpm: 'rpm',
+  tpd: 'tpd',
+  max_tokens: 'maxTokens',
+};
 type CountOption = (typeof COUNT_OPTIONS)[number];
 const isCountOption = (name: string): name is CountOption =>
   (COUNT_OPTIONS as readonly string[]).includes(name);
 
 /**
- * `PROXY_KEYS="key-a, key-b rpm=30 tpd=200000 usd=5 models=gpt-4o-mini|text-embedding-*"`: entries are
+ * `PROXY_KEYS="key-a, key-b rpm=30 tpd=200000 usd=5 max_tokens=1024 models=gpt-4o-mini|text-embedding-*"`: entries are
  * comma-separated; options follow the key, separated by spaces. Errors cite the entry's position
  * and the rule, never the entry's text: a mistyped separator would make a key look like an option.
  */
@@ -26,9 +33,14 @@ export function parseProxyKeys(value: string | undefined): ProxyKey[] {
   return list(value).map((entry, index) => {
     const [key = '', ...options] = entry.split(/\s+/);
     const where = `PROXY_KEYS entry ${index + 1}`;
-    const parsed: { key: string; rpm?: number; tpd?: number; usdMicros?: number; models?: string[] } = {
-      key,
-    };
+    const parsed: {
+      key: string;
+      rpm?: number;
+      tpd?: number;
+      usdMicros?: number;
+      models?: string[];
+      maxTokens?: number;
+    } = { key };
     for (const option of options) {
       const [name = '', setting] = option.split('=', 2);
       if (name === 'models' && setting !== undefined) {
@@ -49,11 +61,11 @@ export function parseProxyKeys(value: string | undefined): ProxyKey[] {
             `${where}: the value of ${name} must be a non-negative integer.`,
           );
         }
-        parsed[name] = Number(setting);
+        parsed[FIELD[name]] = Number(setting);
       } else {
         throw new ConfigError(
           'PROXY_KEYS',
-          `${where}: after the key only rpm=N, tpd=N, usd=N and models=a|b* may follow; separate keys with commas.`,
+          `${where}: after the key only rpm=N, tpd=N, usd=N, max_tokens=N and models=a|b* may follow; separate keys with commas.`,
         );
       }
     }

@@ -1,15 +1,23 @@
 // Reads and validates the Worker's configuration once per environment object, into a frozen,
 // typed Config that also carries what is derived from it (key digests, the token key).
-import { secretRedactor, type Redactor } from '../http/redact';
+import { OPENAI_PRICES, type Price } from '../accounting/prices';
 import type { Verifier } from '../access/client-token';
+import { secretRedactor, type Redactor } from '../http/redact';
+import { hex, sha256 } from '../lib/bytes';
+import { parseAliases } from './aliases';
 import { parseBaseUrl } from './base-url';
 import { MIN_SECRET_LENGTH, accessVerifier, hsVerifier, identityVerifier } from './identity';
-import { parseProxyKeys, type ProxyKey } from './proxy-keys';
-import { parseAliases } from './aliases';
-import { defaultUpstream, parseUpstreams, type Target, type Upstream } from './upstreams';
-import { OPENAI_PRICES, type Price } from '../usage/prices';
 import { parsePrices } from './prices';
+import { parseProxyKeys, type ProxyKey } from './proxy-keys';
+import { defaultUpstream, parseUpstreams, type Target, type Upstream } from './upstreams';
 import { ConfigError, ORIGIN, dollars, flag, integer, list, oneOf, text, type RawEnv } from './values';
+
+/** A proxy key as authentication compares it: its digest, and the caller id derived from it. */
+export interface KeyDigest {
+  readonly digest: ArrayBuffer;
+  /** `key_` and the digest's first 8 bytes in hex: stable, and never the key. */
+  readonly id: string;
+}
 
 export interface Config {
   /** The providers behind this proxy: UPSTREAMS, or the one OPENAI_BASE_URL names. */
@@ -19,7 +27,7 @@ export interface Config {
   readonly routingFingerprint: string;
   readonly proxyKeys: readonly ProxyKey[];
   /** SHA-256 of each proxy key, in `proxyKeys` order, for constant-time comparison. */
-  readonly proxyKeyDigests: Promise<readonly ArrayBuffer[]>;
+  readonly proxyKeyDigests: Promise<readonly KeyDigest[]>;
   readonly allowAnonymous: boolean;
   /** `'*'` only when written explicitly; an empty set means no CORS headers at all. */
   readonly allowedOrigins: '*' | ReadonlySet<string>;
@@ -28,12 +36,16 @@ export interface Config {
   /** How long an upstream that failed three times in a row is skipped; 0 never skips. */
   readonly upstreamCooldownMs: number;
   readonly streamIdleTimeoutMs: number;
+  /** The longest a stream may run in all; 0 = no limit. */
+  readonly streamMaxDurationMs: number;
   /** `native`: no JavaScript per chunk; `checked`: a JS relay that can signal broken streams. */
   readonly streamRelay: 'native' | 'checked';
   /** Serve the chat playground at `/`. */
   readonly playground: boolean;
   /** Set by `npm run dev` only: the client key the playground fills in for loopback pages. */
   readonly playgroundDevKey: string | undefined;
+  /** Set by `npm run dev` offline only: the admin key the dashboard fills in for loopback pages. */
+  readonly dashboardDevKey: string | undefined;
   /** Seconds a cached response lives; 0 turns the cache off. */
   readonly cacheTtlSeconds: number;
   /** `key`: each client key has its own entries; `shared`: all clients share them. */
@@ -49,6 +61,8 @@ export interface Config {
   readonly tokensPerDay: number;
   /** Micro-dollars per UTC day for browser tokens and anonymous callers; 0 = no budget. */
   readonly dollarsPerDayMicros: number;
+  /** Output tokens an anonymous request may ask for in all (MAX_TOKENS); 0 = no cap. */
+  readonly anonymousMaxTokens: number;
   /** OPENAI_PRICES with MODEL_PRICES laid over it, USD per million tokens. */
   readonly prices: Readonly<Record<string, Price>>;
   /** Opens /admin/api/*; unset means those routes do not exist. */
@@ -57,6 +71,8 @@ export interface Config {
   readonly usageRetentionDays: number;
   /** Queue every request's usage for the ledger (needs the USAGE_QUEUE binding). */
   readonly usageLedger: boolean;
+  /** How long a usage event waits in its isolate for others to share a queue batch. */
+  readonly usageFlushMs: number;
   /** Server-wide model allow-list; `undefined` allows every model. */
   readonly allowedModels: readonly string[] | undefined;
   /** Finds and removes every configured secret, in every form, from what goes to a client. */
@@ -64,7 +80,6 @@ export interface Config {
 }
 
 const MIB = 1024 * 1024;
-const encoder = new TextEncoder();
 const configs = new WeakMap<object, Config>();
 
 /** Parses `env` into a frozen `Config`, memoised per env object (one per isolate in production). */
@@ -95,16 +110,23 @@ export function parseConfig(env: RawEnv): Config {
     aliases,
     routingFingerprint: JSON.stringify([upstreams.map(({ name, baseUrl }) => [name, baseUrl]), [...aliases]]),
     proxyKeys,
-    proxyKeyDigests: Promise.all(proxyKeys.map((entry) => sha256(entry.key))),
+    proxyKeyDigests: Promise.all(
+      proxyKeys.map(async (entry) => {
+        const digest = await sha256(entry.key);
+        return { digest, id: `key_${hex(digest, 8)}` };
+      }),
+    ),
     allowAnonymous: flag(env, 'ALLOW_ANONYMOUS'),
     allowedOrigins: parseOrigins(text(env, 'ALLOWED_ORIGINS')),
     maxBodyBytes: integer(env, 'MAX_BODY_BYTES', 25 * MIB),
     upstreamTimeoutMs: integer(env, 'UPSTREAM_TIMEOUT_MS', 600_000),
     upstreamCooldownMs: integer(env, 'UPSTREAM_COOLDOWN_SECONDS', 30) * 1000,
     streamIdleTimeoutMs: integer(env, 'STREAM_IDLE_TIMEOUT_MS', 120_000),
+    streamMaxDurationMs: integer(env, 'STREAM_MAX_DURATION_MS', 30 * 60_000),
     streamRelay: oneOf(env, 'STREAM_RELAY', ['native', 'checked'] as const),
     playground: flag(env, 'PLAYGROUND'),
     playgroundDevKey: text(env, 'PLAYGROUND_DEV_KEY'),
+    dashboardDevKey: text(env, 'DASHBOARD_DEV_KEY'),
     cacheTtlSeconds: cacheTtl(env),
     cacheScope: oneOf(env, 'CACHE_SCOPE', ['key', 'shared'] as const),
     tokenVerifier: hsVerifier(env),
@@ -113,17 +135,15 @@ export function parseConfig(env: RawEnv): Config {
     requestsPerMinute: integer(env, 'REQUESTS_PER_MINUTE', 60),
     tokensPerDay: integer(env, 'TOKENS_PER_DAY', 0),
     dollarsPerDayMicros: dollars(env, 'DOLLARS_PER_DAY'),
+    anonymousMaxTokens: integer(env, 'MAX_TOKENS', 0),
     prices: Object.freeze({ ...OPENAI_PRICES, ...parsePrices(env) }),
     adminKeyDigest: adminKey === undefined ? undefined : sha256(adminKey),
     usageRetentionDays: integer(env, 'USAGE_RETENTION_DAYS', 90),
     usageLedger: flag(env, 'USAGE_LEDGER', true),
+    usageFlushMs: integer(env, 'USAGE_FLUSH_MS', 1000),
     allowedModels: modelList(text(env, 'ALLOWED_MODELS')),
     redactor: secretRedactor(secrets),
   });
-}
-
-export function sha256(value: string): Promise<ArrayBuffer> {
-  return crypto.subtle.digest('SHA-256', encoder.encode(value));
 }
 
 /** KV refuses expirations under 60 seconds, so a smaller TTL is a configuration error. */

@@ -1,5 +1,7 @@
 // Parses UPSTREAMS and MODEL_ALIASES: the providers this proxy fronts, and the names that fail
 // over between them. Errors name the entry and the field, never a key.
+import { isObject } from '../lib/json';
+import { isSafeModelId } from '../routes';
 import { parseBaseUrl } from './base-url';
 import { ConfigError, jsonSetting, type RawEnv } from './values';
 
@@ -23,7 +25,7 @@ export interface Upstream {
 
 /** One place a model can be served: an upstream, and the model name that upstream knows. */
 export interface Target {
-  readonly upstream: string;
+  readonly upstream: Upstream;
   readonly model: string;
 }
 
@@ -40,9 +42,6 @@ const RESERVED_HEADERS = new Set([
   'cookie',
 ]);
 
-type Json = Record<string, unknown>;
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isStringMap = (value: unknown): value is Record<string, string> =>
   isObject(value) && Object.values(value).every((item) => typeof item === 'string');
 
@@ -69,9 +68,11 @@ export function parseUpstreams(env: RawEnv): readonly Upstream[] | undefined {
   }
   const upstreams = value.map((entry: unknown, index) => parseEntry(entry, index, env));
   const names = upstreams.map((upstream) => upstream.name);
-  const repeated = names.find((name, index) => names.indexOf(name) !== index);
-  if (repeated !== undefined)
-    throw new ConfigError('UPSTREAMS', `UPSTREAMS: the name "${repeated}" is used twice.`);
+  const repeated = names.findIndex((name, index) => names.indexOf(name) !== index);
+  if (repeated !== -1) {
+    const first = names.indexOf(names[repeated]!) + 1;
+    throw new ConfigError('UPSTREAMS', `UPSTREAMS entry ${repeated + 1} repeats the name of entry ${first}.`);
+  }
   if (upstreams.filter((upstream) => upstream.models === undefined).length > 1) {
     throw new ConfigError(
       'UPSTREAMS',
@@ -83,7 +84,11 @@ export function parseUpstreams(env: RawEnv): readonly Upstream[] | undefined {
 
 type Fail = (field: string, rule: string) => never;
 
-/** The key held by the secret that `keyVar` names; no `keyVar` means no key (a local server). */
+/**
+ * The key held by the secret that `keyVar` names; no `keyVar` means no key (a local server).
+ * The name itself is never repeated in an error: many real keys fit a name's pattern, and one
+ * pasted here by mistake must not be shown to whoever reads the error.
+ */
 function secretNamed(keyVar: unknown, env: RawEnv, bad: Fail): string | undefined {
   if (keyVar === undefined) return undefined;
   if (typeof keyVar !== 'string' || !VAR_NAME.test(keyVar)) {
@@ -93,7 +98,7 @@ function secretNamed(keyVar: unknown, env: RawEnv, bad: Fail): string | undefine
   if (typeof key !== 'string' || key.trim() === '') {
     return bad(
       'keyVar',
-      `names ${keyVar}, which is not set: \`wrangler secret put ${keyVar}\`, or add it to .dev.vars.`,
+      'names a secret that is not set: `wrangler secret put <that name>`, or add it to .dev.vars. If the value of "keyVar" is a key itself, move it into a secret and put the secret\'s name here.',
     );
   }
   return key.trim();
@@ -112,7 +117,10 @@ function ownerHeaders(headers: unknown, bad: Fail): Readonly<Record<string, stri
   if (!isStringMap(headers)) return bad('headers', 'must map header names to string values.');
   for (const header of Object.keys(headers)) {
     if (!HEADER_NAME.test(header) || RESERVED_HEADERS.has(header.toLowerCase())) {
-      return bad('headers', `may not set ${HEADER_NAME.test(header) ? header : 'an invalid header name'}.`);
+      return bad(
+        'headers',
+        `may only set valid header names other than ${[...RESERVED_HEADERS].join(', ')}.`,
+      );
     }
   }
   return Object.freeze({ ...headers });
@@ -135,7 +143,8 @@ function parseEntry(entry: unknown, index: number, env: RawEnv): Upstream {
   if (typeof name !== 'string' || !NAME.test(name)) {
     throw new ConfigError('UPSTREAMS', `${where}: "name" must be lower-case letters, digits and -.`);
   }
-  const at = `${where} (${name})`;
+  // Errors name the entry by position only: every string in the configuration may be a secret.
+  const at = where;
   const bad: Fail = (field, rule) => {
     throw new ConfigError('UPSTREAMS', `${at}: "${field}" ${rule}`);
   };
@@ -147,7 +156,10 @@ function parseEntry(entry: unknown, index: number, env: RawEnv): Upstream {
   if (kind === 'azure' && (typeof apiVersion !== 'string' || apiVersion === '')) {
     return bad('apiVersion', 'is required for kind "azure", e.g. "2024-10-21".');
   }
-  if (!isStringMap(deployments)) return bad('deployments', 'must map model names to deployment names.');
+  if (!isStringMap(deployments) || !Object.values(deployments).every(isSafeModelId)) {
+    // A deployment name goes into the URL path, so it passes the same check as a model id.
+    return bad('deployments', 'must map model names to deployment names (letters, digits, . _ : @ + -).');
+  }
   return Object.freeze({
     name,
     kind,

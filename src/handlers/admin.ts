@@ -1,21 +1,16 @@
-// GET /admin/api/usage: the ledger's totals for the owner. Only ADMIN_KEY opens it; without an
-// ADMIN_KEY configured the route does not exist, and a client key or token is never enough.
+// GET /admin/api/usage: the ledger's totals for the owner. Only ADMIN_KEY opens it (the router
+// makes the route exist only when ADMIN_KEY is set).
 import type { IRequest } from 'itty-router';
-import { readConfig, sha256 } from '../config/read';
-import { ProxyError, badRequest, denyAccess, jsonResponse, logFailure } from '../errors';
-import { usageReport, type GroupBy } from '../usage/report';
+import { checkAdmin } from '../access/admin';
+import type { RequestContext } from '../context/context';
+import { ProxyError, badRequest, logFailure } from '../errors';
+import { jsonResponse } from '../http/json-response';
+import { usageReport, type GroupBy } from '../ledger/report';
+import { utcDay } from '../lib/time';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const GROUPS: readonly GroupBy[] = ['caller', 'model', 'day'];
 const MAX_RANGE_DAYS = 366;
-
-async function checkAdmin(request: Request, expected: Promise<ArrayBuffer>): Promise<void> {
-  const presented = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.get('authorization') ?? '')?.[1];
-  // Compared as digests, in constant time, like client keys.
-  if (presented === undefined || !crypto.subtle.timingSafeEqual(await sha256(presented), await expected)) {
-    denyAccess('invalid_admin_key', 'The admin API needs "Authorization: Bearer <ADMIN_KEY>".');
-  }
-}
 
 /** `from` and `to` (inclusive, UTC days) default to the last 7 days; `by` to `day`. */
 function parseRange(url: URL): { from: string; to: string; by: GroupBy } {
@@ -27,8 +22,8 @@ function parseRange(url: URL): { from: string; to: string; by: GroupBy } {
     return value;
   };
   // `to` first: the default `from` is computed from it.
-  const to = day('to', () => new Date().toISOString().slice(0, 10));
-  const from = day('from', () => new Date(Date.parse(to) - 6 * 86_400_000).toISOString().slice(0, 10));
+  const to = day('to', () => utcDay(Date.now()));
+  const from = day('from', () => utcDay(Date.parse(to) - 6 * 86_400_000));
   const by = url.searchParams.get('by') ?? 'day';
   if (from > to || Date.parse(to) - Date.parse(from) > MAX_RANGE_DAYS * 86_400_000) {
     throw badRequest(
@@ -42,14 +37,12 @@ function parseRange(url: URL): { from: string; to: string; by: GroupBy } {
   return { from, to, by: group };
 }
 
-export async function usageApi(request: IRequest, env: Env): Promise<Response | undefined> {
-  const config = readConfig(env);
-  if (config.adminKeyDigest === undefined) return undefined; // The route does not exist.
-  await checkAdmin(request, config.adminKeyDigest);
+export async function usageApi(request: IRequest, context: RequestContext): Promise<Response> {
+  await checkAdmin(request, context.config);
   const range = parseRange(new URL(request.url));
   let report;
   try {
-    report = await usageReport(env.USAGE_DB, range);
+    report = await usageReport(context.env.USAGE_DB, range);
   } catch (error) {
     logFailure('usage_read_failed', error);
     throw new ProxyError(503, 'usage_unavailable', 'The usage database is unavailable; try again shortly.');

@@ -1,19 +1,25 @@
-// GET /v1/models and /v1/models/{id}: the catalogue of every upstream plus the aliases,
-// narrowed to what the caller may use.
+// GET /v1/models and /v1/models/{id}: the catalogue of every upstream plus the aliases, narrowed
+// to what the caller may use. Both are answered from the catalogue each isolate keeps for a
+// minute, and count against the caller's request limit: a lookup is never a free upstream call.
 import type { IRequest } from 'itty-router';
-import { authenticate } from '../access/authenticate';
 import { mayUseModel, modelAllowLists } from '../access/model-policy';
-import { readConfig, type Config } from '../config/read';
-import { jsonResponse, unknownUrl } from '../errors';
-import { answerFromUpstream } from '../http/answer';
-import { isSafeModelId, upstreamPath, type ProxyRoute } from '../routes';
+import type { Config } from '../config/read';
+import type { CallerContext } from '../context/context';
+import { unknownUrl } from '../errors';
+import { jsonResponse } from '../http/json-response';
+import { admitRequest, withCallerLimits } from '../quota/admission';
+import { answerFromUpstream } from '../relay/answer';
+import { ROUTES, isSafeModelId } from '../routes';
 import { catalogue } from '../routing/catalogue';
-import { forward, withRoutingHeaders } from '../routing/forward';
-import { modelNotFound, resolveModel } from '../routing/resolve';
+import { modelNotFound } from '../routing/resolve';
 
-/** An upstream's own answer, passed on with its secrets redacted and its headers filtered. */
+const LIST_ROUTE = ROUTES.find((route) => route.name === 'models.list')!;
+const NEVER = new AbortController().signal;
+
+/** An upstream's own failure, passed on with its secrets redacted and its headers filtered. */
 async function passOn(upstream: Response, config: Config): Promise<Response> {
-  const options = { route: 'models.list', config, keepBytes: 0, observe: false, stripUsage: false } as const;
+  const stream = { clientGone: NEVER, stopUpstream: () => undefined, piped: false };
+  const options = { route: LIST_ROUTE, config, keepBytes: 0, stripUsage: false, stream };
   return (await answerFromUpstream(upstream, options)).response;
 }
 
@@ -23,36 +29,26 @@ function modelsJson(body: unknown, config: Config): Response {
   return jsonResponse(JSON.parse(config.redactor.redact(text)) as unknown, { status: 200 });
 }
 
-export function modelsHandler(route: ProxyRoute) {
-  return async function models(request: IRequest, env: Env): Promise<Response> {
-    const config = readConfig(env);
-    const caller = await authenticate(request, config);
-    const lists = modelAllowLists(caller, config);
-    if (route.name === 'models.list') {
-      const listed = await catalogue(config, request.headers);
-      if (listed.failure) return passOn(listed.failure, config);
-      const data = listed.models.filter((model) => mayUseModel(model.id, lists));
-      return modelsJson({ object: 'list', data }, config);
-    }
-    if (upstreamPath(route, request.params) === undefined) throw unknownUrl(request);
-    const id = request.params['id'] ?? '';
-    const resolution = mayUseModel(id, lists) ? resolveModel(id, config) : undefined;
-    if (!resolution) throw modelNotFound(id);
-    if (resolution.via === 'alias')
-      return modelsJson({ id, object: 'model', created: 0, owned_by: 'alias' }, config);
-    const [first] = resolution.targets;
-    const upstream = config.upstreams.find((candidate) => candidate.name === first?.upstream);
-    if (!first || !upstream || !isSafeModelId(first.model)) throw modelNotFound(id);
-    if (upstream.kind === 'azure')
-      return modelsJson({ id, object: 'model', created: 0, owned_by: upstream.name }, config);
-    const path = `/models/${first.model}`;
-    const answered = await forward({
-      config,
-      targets: resolution.targets,
-      path,
-      clientHeaders: request.headers,
-      body: undefined,
-    });
-    return withRoutingHeaders(await passOn(answered.response, config), answered);
-  };
+export async function listModels(request: IRequest, context: CallerContext): Promise<Response> {
+  const { config, caller } = context;
+  const ticket = await admitRequest(context.env.QUOTA, caller, { tokens: 0, micros: 0 });
+  const listed = await catalogue(config, request.headers);
+  if (listed.failure) return withCallerLimits(await passOn(listed.failure, config), ticket);
+  const lists = modelAllowLists(caller, config);
+  const data = listed.models.filter((model) => mayUseModel(model.id, lists));
+  return withCallerLimits(modelsJson({ object: 'list', data }, config), ticket);
+}
+
+export async function retrieveModel(request: IRequest, context: CallerContext): Promise<Response> {
+  const { config, caller } = context;
+  const id = request.params['id'] ?? '';
+  // Not a model id at all (`..%2Ffiles`): as unknown as any path outside the allow-list.
+  if (!isSafeModelId(id)) throw unknownUrl(request);
+  if (!mayUseModel(id, modelAllowLists(caller, config))) throw modelNotFound(id);
+  const ticket = await admitRequest(context.env.QUOTA, caller, { tokens: 0, micros: 0 });
+  const listed = await catalogue(config, request.headers);
+  if (listed.failure) return withCallerLimits(await passOn(listed.failure, config), ticket);
+  const model = listed.models.find((candidate) => candidate.id === id);
+  if (!model) throw modelNotFound(id);
+  return withCallerLimits(modelsJson(model, config), ticket);
 }

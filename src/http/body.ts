@@ -1,11 +1,18 @@
-// Reads a JSON request body within the size limit, keeping the exact bytes to forward.
-import { ProxyError } from '../errors';
-import { QUOTE, closesScope, opensScope, stringEnd } from './json-bytes';
+// Reads a JSON request body within the size limit, keeping the exact bytes to forward, and checks
+// it the way the upstream will read it: one object, no duplicate keys where they matter, and the
+// fields the proxy decides on of the type the API documents.
+import { ProxyError, badRequest } from '../errors';
+import { concatBytes } from '../lib/bytes';
+import { isObject } from '../lib/json';
+import type { Route } from '../routes';
+import { scanJsonBody } from './json-scan';
 
 export interface JsonBody {
   /** The bytes exactly as the client sent them; these go upstream. */
   readonly bytes: Uint8Array;
   readonly json: Readonly<Record<string, unknown>>;
+  /** Byte offsets of the top-level `model` string, for rewriting it in place. */
+  readonly modelSpan: readonly [number, number] | undefined;
 }
 
 function tooLarge(limit: number): ProxyError {
@@ -13,10 +20,16 @@ function tooLarge(limit: number): ProxyError {
 }
 
 /** Reads at most `limit` bytes, refusing early on a declared or observed larger body. */
-async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
+export async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? Number.NaN);
   if (declared > limit) throw tooLarge(limit);
   if (!request.body) return new Uint8Array();
+  // A declared length within the limit (HTTP framing holds the body to it): one native read.
+  if (Number.isSafeInteger(declared)) {
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    if (bytes.byteLength > limit) throw tooLarge(limit);
+    return bytes;
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = request.body.getReader();
@@ -28,50 +41,66 @@ async function readBytes(request: Request, limit: number): Promise<Uint8Array> {
     }
     chunks.push(next.value);
   }
-  if (chunks.length === 1 && chunks[0]) return chunks[0];
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks, size);
 }
 
 export function isStreamed(body: JsonBody): boolean {
   return body.json['stream'] === true;
 }
 
-/** Far deeper than any real request; deeper input only exists to exhaust a parser's stack. */
-const MAX_DEPTH = 64;
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/** How deeply arrays and objects nest, counting only brackets outside strings; stops past `max`. */
-function nestingDepth(bytes: Uint8Array, max: number): number {
-  let depth = 0;
-  for (let index = 0; index < bytes.length; index++) {
-    if (bytes[index] === QUOTE) index = stringEnd(bytes, index) - 1;
-    else if (opensScope(bytes[index]) && ++depth > max) return depth;
-    else if (closesScope(bytes[index])) depth--;
-  }
-  return depth;
-}
-
-export async function readJsonBody(request: Request, limit: number): Promise<JsonBody> {
+export async function readJsonBody(request: Request, limit: number, route: Route): Promise<JsonBody> {
   const bytes = await readBytes(request, limit);
   if (bytes.byteLength === 0) {
     throw new ProxyError(400, 'invalid_json', 'Request body is empty; send a JSON object.');
   }
-  if (nestingDepth(bytes, MAX_DEPTH) > MAX_DEPTH) {
-    throw new ProxyError(400, 'invalid_json', `Request body nests deeper than ${MAX_DEPTH} levels.`);
-  }
+  const { modelSpan } = scanJsonBody(bytes);
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes));
+    json = JSON.parse(decoder.decode(bytes));
   } catch {
     throw new ProxyError(400, 'invalid_json', 'Request body is not valid UTF-8 JSON.');
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new ProxyError(400, 'invalid_json', 'Request body must be a JSON object.');
-  }
-  return { bytes, json: json as Record<string, unknown> };
+  if (!isObject(json)) throw new ProxyError(400, 'invalid_json', 'Request body must be a JSON object.');
+  checkFieldTypes(json, route);
+  return { bytes, json, modelSpan };
+}
+
+type Expected = 'a string' | 'a boolean' | 'an integer' | 'an object';
+
+const TYPE_CHECKS: Readonly<Record<Expected, (value: unknown) => boolean>> = {
+  'a string': (value) => typeof value === 'string',
+  'a boolean': (value) => typeof value === 'boolean',
+  'an integer': (value) => typeof value === 'number' && Number.isSafeInteger(value),
+  'an object': isObject,
+};
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'an integer' : 'a decimal';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function expect(value: unknown, expected: Expected, param: string): void {
+  // `null` is how JSON clients leave an optional field unset; upstreams read it so too.
+  if (value === undefined || value === null || TYPE_CHECKS[expected](value)) return;
+  throw badRequest(
+    'invalid_type',
+    `Invalid type for '${param}': expected ${expected}, but got ${describe(value)} instead.`,
+    param,
+  );
+}
+
+/**
+ * The fields the proxy decides on must have the type the API documents: `n: "8"` counts as one
+ * choice here but as eight for an upstream that coerces strings, so it is refused instead.
+ */
+function checkFieldTypes(json: Readonly<Record<string, unknown>>, route: Route): void {
+  expect(json['model'], 'a string', 'model');
+  expect(json['stream'], 'a boolean', 'stream');
+  for (const field of [...route.choiceFields, ...route.outputFields]) expect(json[field], 'an integer', field);
+  const options = json['stream_options'];
+  expect(options, 'an object', 'stream_options');
+  if (isObject(options)) expect(options['include_usage'], 'a boolean', 'stream_options.include_usage');
 }

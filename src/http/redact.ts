@@ -7,6 +7,8 @@ export interface Redactor {
   finds(text: string): boolean;
   /** `text` with every form of every secret replaced by `[redacted]`; unchanged when none. */
   redact(text: string): string;
+  /** The longest text one secret can take in any form: what a stream must hold back to see it whole. */
+  readonly longestForm: number;
 }
 
 /** Shorter secrets cannot be told from ordinary text; config refuses none, so they go unmatched. */
@@ -45,11 +47,20 @@ const unescapeJson = (text: string) =>
 const unescapeUrl = (text: string) =>
   text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
-/** The readings of `text` a client could make: as written, JSON-unescaped, then URL-decoded. */
-function readings(text: string): string[] {
-  const json = text.includes('\\') ? unescapeJson(text) : text;
-  const url = json.includes('%') ? unescapeUrl(json) : json;
-  return [...new Set([text, json, url])];
+const JSON_ESCAPE = /\\u[0-9a-fA-F]{4}|\\\//;
+const NONE: readonly string[] = [];
+const URL_ESCAPE = /%[0-9a-fA-F]{2}/;
+
+/**
+ * The readings of `text` a client could make besides the text itself: JSON-unescaped, then
+ * URL-decoded. Each is made only where such an escape is present, which in answers is rare: most
+ * texts are searched as they are and never copied.
+ */
+function otherReadings(text: string): readonly string[] {
+  if (!text.includes('\\') && !text.includes('%')) return NONE;
+  const json = JSON_ESCAPE.test(text) ? unescapeJson(text) : text;
+  const url = URL_ESCAPE.test(json) ? unescapeUrl(json) : json;
+  return [json, url].filter((reading, index, all) => reading !== text && all.indexOf(reading) === index);
 }
 
 /** One character as written, as JSON may escape it, or as a URL may encode it. */
@@ -83,9 +94,8 @@ export function secretRedactor(secrets: readonly (string | undefined)[]): Redact
     }
     return pattern;
   };
-  const finds = (text: string) =>
-    needles.length > 0 &&
-    readings(text).some((reading) => needles.some((needle) => reading.includes(needle)));
+  const holds = (text: string) => needles.some((needle) => text.includes(needle));
+  const finds = (text: string) => needles.length > 0 && (holds(text) || otherReadings(text).some(holds));
   return {
     finds,
     redact(text) {
@@ -93,12 +103,14 @@ export function secretRedactor(secrets: readonly (string | undefined)[]): Redact
       let redacted = text;
       for (const needle of needles) {
         if (redacted.includes(needle)) redacted = redacted.split(needle).join(REDACTED);
-        if (readings(redacted).some((reading) => reading.includes(needle))) {
+        if (otherReadings(redacted).some((reading) => reading.includes(needle))) {
           redacted = redacted.replace(spelling(needle), REDACTED);
         }
       }
       return redacted;
     },
+    // A character spelled as a JSON `\u00XX` escape takes six.
+    longestForm: 6 * Math.max(0, ...needles.map((needle) => needle.length)),
   };
 }
 

@@ -3,11 +3,13 @@ import { ProxyError } from '../errors';
 
 export interface UpstreamCall {
   readonly url: string;
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'DELETE';
   readonly headers: Headers;
   readonly body?: Uint8Array | undefined;
   /** Time allowed until the response headers arrive; 0 waits forever. */
   readonly timeoutMs: number;
+  /** Ends the call later, body included: the relay uses it for idle and abandoned streams. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -17,13 +19,14 @@ export interface UpstreamCall {
 export async function fetchUpstream(call: UpstreamCall): Promise<Response> {
   const controller = new AbortController();
   const timer = call.timeoutMs > 0 ? setTimeout(() => controller.abort(), call.timeoutMs) : 0;
+  const signal = call.signal ? AbortSignal.any([controller.signal, call.signal]) : controller.signal;
   let response: Response;
   try {
     response = await fetch(call.url, {
       method: call.method,
       headers: call.headers,
       body: call.body ?? null,
-      signal: controller.signal,
+      signal,
       // A redirect would resend the prompt, or the key, wherever the upstream points.
       redirect: 'manual',
     });

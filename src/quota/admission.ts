@@ -1,25 +1,26 @@
 // Admits a request against its caller's quota (held by that caller's Durable Object) and reports
 // the caller's own limits in OpenAI's rate-limit headers.
-import type { Caller } from '../access/authenticate';
+import type { Caller } from '../access/caller';
+import type { Used } from '../accounting/settle';
 import { ProxyError, logFailure } from '../errors';
 import type { QuotaCounter } from './counter';
 import type { Amounts, Refusal, Snapshot } from './window';
 
-/** What an answer really used; `undefined` keeps that part of the reservation. */
-export interface Used {
-  readonly tokens: number | undefined;
-  readonly micros: number | undefined;
-}
-
 export interface Ticket {
   /** `x-ratelimit-*` headers describing the caller's limits after this request. */
   readonly headers: Headers;
+  /** The caller's quota counts tokens or dollars, so what an answer used must be known exactly. */
+  readonly countsUsage: boolean;
   /** Replaces the reservation by what was really used. */
   settle(used: Used): Promise<void>;
 }
 
-/** Nothing was used: an error, or a cache hit. */
-export const NOTHING_USED: Used = { tokens: 0, micros: 0 };
+/**
+ * A wait longer than this is not worth an SDK's silent retry (openai-node honours a
+ * `retry-after-ms` of up to a minute, so the app looks frozen): the client is told not to retry,
+ * and can tell its user at once.
+ */
+const LONGEST_SILENT_RETRY_MS = 5_000;
 
 /** OpenAI writes resets as durations such as `1s`, `6m0s`, `2h3m4s`. */
 export function formatDuration(ms: number): string {
@@ -48,12 +49,14 @@ function rateLimitHeaders(snapshot: Snapshot): Headers {
   return headers;
 }
 
+const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
 function refusalMessage(reason: Refusal, snapshot: Snapshot, wait: string): string {
   const { rpm, tpd, microsPerDay } = snapshot.limits;
   if (reason === 'requests')
-    return `Rate limit reached: ${rpm} requests per minute for this client. Try again in ${wait}.`;
+    return `Rate limit reached: ${plural(rpm, 'request')} per minute for this client. Try again in ${wait}.`;
   if (reason === 'tokens')
-    return `Daily token budget of ${tpd} tokens for this client is spent. It resets in ${wait}.`;
+    return `Daily token budget of ${plural(tpd, 'token')} for this client is spent. It resets in ${wait}.`;
   return (
     `Daily budget of $${dollars(microsPerDay)} for this client is spent: $${dollars(snapshot.remainingMicros)} ` +
     `is left, less than this request may cost. It resets in ${wait}.`
@@ -65,8 +68,8 @@ function refusal(reason: Refusal, snapshot: Snapshot): ProxyError {
   const waitMs = reason === 'requests' ? snapshot.resetRequestsMs : snapshot.resetTokensMs;
   headers.set('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
   headers.set('retry-after-ms', String(Math.max(0, Math.ceil(waitMs))));
-  // A spent daily budget will not recover within any sensible retry loop: tell the SDK not to.
-  if (reason !== 'requests') headers.set('x-should-retry', 'false');
+  // A spent daily budget, or a long wait, is not for an SDK to sit out silently: tell it not to.
+  if (reason !== 'requests' || waitMs > LONGEST_SILENT_RETRY_MS) headers.set('x-should-retry', 'false');
   const message = refusalMessage(reason, snapshot, formatDuration(waitMs));
   return new ProxyError(429, 'rate_limit_exceeded', message, { type: reason, headers });
 }
@@ -96,10 +99,11 @@ export async function admitRequest(
   if (!decision.allowed) throw refusal(decision.reason, decision.snapshot);
   return {
     headers: rateLimitHeaders(decision.snapshot),
+    countsUsage: limits.tpd > 0 || limits.microsPerDay > 0,
     async settle(used) {
       const delta = {
-        tokens: reserved.tokens === 0 || used.tokens === undefined ? 0 : used.tokens - reserved.tokens,
-        micros: reserved.micros === 0 || used.micros === undefined ? 0 : used.micros - reserved.micros,
+        tokens: reserved.tokens === 0 ? 0 : used.tokens - reserved.tokens,
+        micros: reserved.micros === 0 ? 0 : used.micros - reserved.micros,
       };
       if (delta.tokens === 0 && delta.micros === 0) return;
       await counter.settle(day, delta).catch((error: unknown) => logFailure('quota_settle_failed', error));

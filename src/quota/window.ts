@@ -1,5 +1,6 @@
 // The arithmetic of per-caller quotas: a sliding one-minute request window, and a UTC-day budget
 // of tokens and of dollars (counted in whole micro-dollars, so sums stay exact).
+import { msUntilNextDay, utcDay } from '../lib/time';
 
 export interface Limits {
   /** Requests per minute; 0 = no limit. */
@@ -41,13 +42,8 @@ export type Decision =
   | { readonly allowed: false; readonly reason: Refusal; readonly snapshot: Snapshot };
 
 const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 
 export const emptyState: QuotaState = { requests: [], day: '', tokensUsed: 0, microsUsed: 0 };
-
-export function utcDay(nowMs: number): string {
-  return new Date(nowMs).toISOString().slice(0, 10);
-}
 
 /** The state as of `nowMs`: requests older than a minute dropped, a new day's budget started. */
 function current(state: QuotaState, nowMs: number): QuotaState {
@@ -68,7 +64,7 @@ function snapshot(state: QuotaState, limits: Limits, nowMs: number): Snapshot {
     resetRequestsMs: oldest === undefined ? 0 : oldest + MINUTE_MS - nowMs,
     remainingTokens: Math.max(0, limits.tpd - state.tokensUsed),
     remainingMicros: Math.max(0, limits.microsPerDay - state.microsUsed),
-    resetTokensMs: DAY_MS - (nowMs % DAY_MS),
+    resetTokensMs: msUntilNextDay(nowMs),
   };
 }
 

@@ -84,7 +84,7 @@ export async function catalogue(config: Config, client: Headers): Promise<Catalo
     if (!Array.isArray(listed)) return [];
     return (listed as readonly ModelObject[]).filter((model) => {
       const routed = resolveModel(model.id, config, () => 0)?.targets.some(
-        (target) => target.upstream === upstream.name,
+        (target) => target.upstream === upstream,
       );
       if (!routed || seen.has(model.id)) return false;
       seen.add(model.id);

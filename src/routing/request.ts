@@ -7,9 +7,12 @@ import { upstreamRequestHeaders } from '../http/headers';
  * The URL for `path` (the route's part after `/v1`, e.g. `/chat/completions`). Azure addresses
  * a deployment instead: `/openai/deployments/{deployment}{path}?api-version=…`.
  */
-export function upstreamUrl(upstream: Upstream, target: Target, path: string): string {
+export function upstreamUrl(target: Target, path: string): string {
+  const { upstream } = target;
   if (upstream.kind === 'openai') return upstream.baseUrl + path;
-  const deployment = upstream.deployments[target.model] ?? target.model;
+  const deployment = Object.hasOwn(upstream.deployments, target.model)
+    ? upstream.deployments[target.model]!
+    : target.model;
   const version = encodeURIComponent(upstream.apiVersion ?? '');
   return `${upstream.baseUrl}/openai/deployments/${encodeURIComponent(deployment)}${path}?api-version=${version}`;
 }

@@ -1,9 +1,9 @@
 // Which upstreams can serve a model, in the order to try them: an alias's targets, an upstream
 // named as a prefix, or the upstreams whose patterns claim the model (else the catch-all).
 import { modelAllowed } from '../access/model-patterns';
-import type { Config } from '../config/read';
 import type { Target, Upstream } from '../config/upstreams';
 import { ProxyError, badRequest } from '../errors';
+import { isSafeModelId } from '../routes';
 
 export interface Resolution {
   /** How the name was read: an alias, `<upstream>/<model>`, or routed by pattern. */
@@ -11,7 +11,24 @@ export interface Resolution {
   readonly targets: readonly Target[];
 }
 
-type Routing = Pick<Config, 'upstreams' | 'aliases'>;
+export interface Routing {
+  readonly upstreams: readonly Upstream[];
+  readonly aliases: ReadonlyMap<string, readonly Target[]>;
+}
+
+/**
+ * Whether `upstream` serves `model` when asked by name: what its patterns claim (the catch-all,
+ * with none, serves anything), and for Azure also what its deployment map names. On Azure the
+ * model becomes a URL path segment, so it must be a safe one: an unmapped, unclaimed or `..`
+ * name must never reach a deployment the owner did not expose.
+ */
+export function serves(upstream: Upstream, model: string): boolean {
+  if (upstream.kind === 'azure') {
+    if (Object.hasOwn(upstream.deployments, model)) return true;
+    if (!isSafeModelId(model)) return false;
+  }
+  return upstream.models === undefined || modelAllowed(model, upstream.models);
+}
 
 /** `undefined` when nothing serves the model: the caller answers 404 and forwards nothing. */
 export function resolveModel(
@@ -22,20 +39,18 @@ export function resolveModel(
   const alias = routing.aliases.get(model);
   if (alias) return { via: 'alias', targets: alias };
   const slash = model.indexOf('/');
-  // A prefix counts only when it names an upstream: OpenRouter's own ids contain `/` too.
-  const prefixed =
-    slash > 0 ? routing.upstreams.find((upstream) => upstream.name === model.slice(0, slash)) : undefined;
-  if (prefixed)
-    return { via: 'prefix', targets: [{ upstream: prefixed.name, model: model.slice(slash + 1) }] };
-  const claiming = routing.upstreams.filter(
-    (upstream) => upstream.models && modelAllowed(model, upstream.models),
-  );
-  const serving = claiming.length > 0 ? claiming : routing.upstreams.filter((upstream) => !upstream.models);
+  // A prefix counts only when it names an upstream that serves the rest: OpenRouter's own ids
+  // contain `/` too, and are routed by pattern like any other name.
+  const prefixed = slash > 0 ? routing.upstreams.find((upstream) => upstream.name === model.slice(0, slash)) : undefined;
+  const rest = model.slice(slash + 1);
+  if (prefixed && serves(prefixed, rest)) return { via: 'prefix', targets: [{ upstream: prefixed, model: rest }] };
+  const claiming = routing.upstreams.filter((upstream) => upstream.models !== undefined && serves(upstream, model));
+  const serving =
+    claiming.length > 0
+      ? claiming
+      : routing.upstreams.filter((upstream) => upstream.models === undefined && serves(upstream, model));
   if (serving.length === 0) return undefined;
-  return {
-    via: 'pattern',
-    targets: weightedOrder(serving, random).map((upstream) => ({ upstream: upstream.name, model })),
-  };
+  return { via: 'pattern', targets: weightedOrder(serving, random).map((upstream) => ({ upstream, model })) };
 }
 
 /** Upstreams in a random order where each comes first in proportion to its weight. */
@@ -51,7 +66,7 @@ export function weightedOrder(upstreams: readonly Upstream[], random: () => numb
 }
 
 export function modelNotFound(model: string): ProxyError {
-  const message = `The model '${model}' does not exist or you do not have access to it.`;
+  const message = `The model '${model.slice(0, 256)}' does not exist or you do not have access to it.`;
   return new ProxyError(404, 'model_not_found', message, { param: 'model' });
 }
 
@@ -63,7 +78,7 @@ export function modelNotFound(model: string): ProxyError {
 export function routeModel(
   body: Readonly<Record<string, unknown>>,
   routing: Routing,
-): { readonly targets: readonly Target[]; readonly servedAs: string | undefined } {
+): { readonly model: string; readonly targets: readonly Target[]; readonly servedAs: string | undefined } {
   const model = body['model'];
   if (typeof model !== 'string' || model === '') {
     throw badRequest('missing_required_parameter', 'Missing required parameter: model.', 'model');
@@ -71,6 +86,7 @@ export function routeModel(
   const resolution = resolveModel(model, routing);
   if (!resolution) throw modelNotFound(model);
   return {
+    model,
     targets: resolution.targets,
     servedAs: resolution.via === 'prefix' ? resolution.targets[0]?.model : undefined,
   };

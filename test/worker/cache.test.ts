@@ -138,10 +138,10 @@ describe('response cache', () => {
   it('does not store a stream the client aborted', async () => {
     const tag = uniqueTag();
     const body = chat(tag, { stream: true, x_mock: { scenario: 'gated', count: 3, tag } });
-    const { response, settled } = await post('/v1/chat/completions', body);
+    const { response, settled, disconnect } = await post('/v1/chat/completions', body);
     const reader = response.body!.getReader();
     await reader.read();
-    await reader.cancel();
+    await disconnect(reader);
     await settled;
     const again = await post('/v1/chat/completions', chat(tag, { stream: true }));
     expect(again.response.headers.get('x-cache')).toBe('MISS');

@@ -12,13 +12,25 @@ export const CLIENT_KEY = 'client-key-1';
 /** Settings as strings (any name, so unset optional secrets can be tested) and a KV stand-in. */
 export type Overrides = { [name: string]: string | KVNamespace | undefined; CACHE?: KVNamespace };
 
-/** Calls the Worker's fetch handler with `env` plus overrides, and waits for its `waitUntil`s. */
+/**
+ * Calls the Worker's fetch handler with `env` plus overrides, and waits for its `waitUntil`s.
+ * `disconnect` does what a client that hangs up does in production: its end of the response is
+ * cancelled, and the request's signal aborts (the `enable_request_signal` flag).
+ */
 export async function send(input: string | Request, init?: RequestInit, overrides: Overrides = {}) {
-  const request = typeof input === 'string' ? new Request(new URL(input, 'https://proxy.test'), init) : input;
+  const hangUp = new AbortController();
+  const request =
+    typeof input === 'string'
+      ? new Request(new URL(input, 'https://proxy.test'), { ...init, signal: hangUp.signal })
+      : input;
   const ctx = createExecutionContext();
   const incoming = request as Request<unknown, IncomingRequestCfProperties>;
   const response = await worker.fetch(incoming, { ...env, ...overrides } as Env, ctx);
-  return { response, settled: waitOnExecutionContext(ctx) };
+  const disconnect = async (reader?: ReadableStreamDefaultReader<Uint8Array>) => {
+    await (reader ?? response.body)?.cancel();
+    hangUp.abort();
+  };
+  return { response, settled: waitOnExecutionContext(ctx), disconnect };
 }
 
 /** A JSON POST with the client key, as an SDK would send it. */

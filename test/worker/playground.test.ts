@@ -48,8 +48,12 @@ describe('playground at /', () => {
     // Inline handlers and style attributes would be blocked by this CSP: the page must not use them.
     expect(html).not.toMatch(/\son[a-z]+=/i);
     expect(html).not.toMatch(/\sstyle=/i);
+    // The page's scripts are ES modules: a browser runs them only when served as JavaScript.
     for (const [path, type] of [
       ['/assets/playground.js', 'javascript'],
+      ['/assets/playground-chat.js', 'javascript'],
+      ['/assets/playground-turn.js', 'javascript'],
+      ['/assets/playground-snippets.js', 'javascript'],
       ['/assets/playground.css', 'text/css'],
     ]) {
       const served = await send(path!, {}, ON);

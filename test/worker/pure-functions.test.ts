@@ -7,9 +7,10 @@ import { parseConfig } from '../../src/config/read';
 import { ConfigError } from '../../src/config/values';
 import { redactErrorText, secretRedactor } from '../../src/http/redact';
 import { formatDuration } from '../../src/quota/admission';
-import { reservation } from '../../src/quota/usage';
-import { admit, emptyState, settle, utcDay } from '../../src/quota/window';
-import { ROUTES, upstreamPath } from '../../src/routes';
+import { reservation } from '../../src/accounting/reservation';
+import { utcDay } from '../../src/lib/time';
+import { admit, emptyState, settle } from '../../src/quota/window';
+import { ROUTES, isSafeModelId } from '../../src/routes';
 
 describe('canonicalJson', () => {
   it.each([
@@ -33,14 +34,21 @@ describe('parseCacheControl', () => {
 });
 
 describe('reservation', () => {
+  const gpt4o = { input: 2.5, output: 10, maxOutput: 16_384 };
   it.each([
-    ['chat.completions', { max_tokens: 100 }, 400, 200],
-    ['chat.completions', { max_completion_tokens: 50, n: 2 }, 40, 110],
-    ['responses', { max_output_tokens: 10 }, 4, 11],
-    ['completions', {}, 4, 1025],
-    ['embeddings', { max_tokens: 100 }, 8, 2],
-  ] as const)('reserves for %s %j', (route, body, size, expected) => {
-    expect(reservation(route, body, size)).toBe(expected);
+    ['chat.completions', { max_tokens: 100 }, 400, [gpt4o], 200, 1250],
+    ['chat.completions', { max_completion_tokens: 50, n: 2 }, 40, [gpt4o], 110, 1025],
+    ['responses', { max_output_tokens: 10 }, 4, [gpt4o], 11, 103],
+    // No bound set: each choice may run to the model's maximum output.
+    ['chat.completions', { n: 2 }, 4, [gpt4o], 32_769, 327_683],
+    // An unknown maximum reserves 4,096 per choice; an unpriced model costs nothing to reserve.
+    ['completions', {}, 4, [undefined], 4097, 0],
+    // An alias reaching two models reserves for the dearer one.
+    ['chat.completions', {}, 4, [{ input: 0.15, output: 0.6, maxOutput: 16_384 }, gpt4o], 16_385, 163_843],
+    ['embeddings', { max_tokens: 100 }, 8, [{ input: 0.02, output: 0 }], 2, 1],
+  ] as const)('reserves for %s %j', (name, body, size, prices, tokens, micros) => {
+    const route = ROUTES.find((candidate) => candidate.name === name)!;
+    expect(reservation({ route, body, bodyBytes: size, prices })).toEqual({ tokens, micros });
   });
 });
 
@@ -146,16 +154,15 @@ describe('configuration', () => {
 });
 
 describe('paths and redaction', () => {
-  const retrieve = ROUTES.find((route) => route.name === 'models.retrieve')!;
   it.each([
-    ['gpt-4o', '/models/gpt-4o'],
-    ['ft:gpt-4o-mini:org::abc123', '/models/ft:gpt-4o-mini:org::abc123'],
-    ['llama3.1:8b', '/models/llama3.1:8b'],
-    ['..', undefined],
-    ['.', undefined],
-    ['..%2Ffiles', undefined],
-    ['a b', undefined],
-  ])('model id %s → %s', (id, expected) => expect(upstreamPath(retrieve, { id })).toBe(expected));
+    ['gpt-4o', true],
+    ['ft:gpt-4o-mini:org::abc123', true],
+    ['llama3.1:8b', true],
+    ['..', false],
+    ['.', false],
+    ['..%2Ffiles', false],
+    ['a b', false],
+  ])('model id %s is a safe path segment: %s', (id, expected) => expect(isSafeModelId(id)).toBe(expected));
 
   it.each([
     [

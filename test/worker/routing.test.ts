@@ -353,18 +353,15 @@ describe('the catalogue', () => {
 describe('configuration', () => {
   it.each([
     [[{ name: 'Bad Name', baseUrl: upstreamUrl }], 'UPSTREAMS entry 1: "name"'],
-    [
-      [{ name: 'x', baseUrl: upstreamUrl, keyVar: 'MISSING_SECRET' }],
-      'UPSTREAMS entry 1 (x): "keyVar" names MISSING_SECRET',
-    ],
-    [[{ name: 'x', baseUrl: 'ftp://nope' }], 'UPSTREAMS entry 1 (x): "baseUrl"'],
+    [[{ name: 'x', baseUrl: upstreamUrl, keyVar: 'MISSING_SECRET' }], 'UPSTREAMS entry 1: "keyVar" names a secret that is not set'],
+    [[{ name: 'x', baseUrl: 'ftp://nope' }], 'UPSTREAMS entry 1: "baseUrl"'],
     [[{ name: 'x', baseUrl: upstreamUrl, kind: 'azure' }], '"apiVersion" is required'],
     [
       [
         { name: 'x', baseUrl: upstreamUrl },
         { name: 'x', baseUrl: upstreamUrl, models: ['a'] },
       ],
-      'used twice',
+      'UPSTREAMS entry 2 repeats the name of entry 1',
     ],
     [
       [

@@ -1,8 +1,12 @@
 // Table tests for the one SSE module and the JavaScript relay built on it.
 import { describe, expect, it } from 'vitest';
-import { relayInJs } from '../../src/stream/js-relay';
-import { EventSplitter, isUsageOnlyChunk, usageInLines } from '../../src/stream/sse';
-import { Transcript } from '../../src/stream/transcript';
+import { secretRedactor } from '../../src/http/redact';
+import { relayInJs } from '../../src/relay/js-relay';
+import { EventSplitter, isUsageOnlyChunk, usageInLines } from '../../src/relay/sse';
+import { Transcript } from '../../src/relay/transcript';
+
+const FINISH = { 'chat.completions': 'done-marker', completions: 'done-marker', responses: 'completed-event' } as const;
+const relayOptions = { idleTimeoutMs: 0, maxDurationMs: 0, redactor: secretRedactor([]) };
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -21,7 +25,7 @@ function pieces(text: string, size: number): ReadableStream<Uint8Array> {
 
 /** Every event of `stream`, ended like a finished stream, and whether it was a finished answer. */
 function transcriptOf(stream: string, route: 'chat.completions' | 'completions' | 'responses') {
-  const transcript = new Transcript({ route, maxBytes: 0 });
+  const transcript = new Transcript({ finish: FINISH[route], maxBytes: 0 });
   transcript.addBytes(bytes(stream));
   return transcript.end('done');
 }
@@ -69,7 +73,7 @@ describe('what a stream says', () => {
       'data: {"choices":[{"delta":{"content":"Héllo"}}]}\r\n\r\ndata: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":4}}\r\n\r\ndata: [DONE]\r\n\r\n';
     const whole = transcriptOf(stream, 'chat.completions');
     for (const size of [1, 2, 5, 13]) {
-      const transcript = new Transcript({ route: 'chat.completions', maxBytes: 1 << 20 });
+      const transcript = new Transcript({ finish: 'done-marker', maxBytes: 1 << 20 });
       const all = bytes(stream);
       for (let at = 0; at < all.length; at += size) transcript.addBytes(all.subarray(at, at + size));
       const ending = transcript.end('done');
@@ -122,8 +126,8 @@ describe('the JavaScript relay', () => {
   it.each([1, 3, 7, 50, stream.length])(
     'removes only the usage chunk, fed %i bytes at a time',
     async (size) => {
-      const transcript = new Transcript({ route: 'chat.completions', maxBytes: 1 << 20 });
-      const relay = relayInJs(pieces(stream, size), { idleTimeoutMs: 0, stripUsage: true, transcript });
+      const transcript = new Transcript({ finish: 'done-marker', maxBytes: 1 << 20 });
+      const relay = relayInJs(pieces(stream, size), { ...relayOptions, stripUsage: true, transcript });
       expect(await new Response(relay.body).text()).toBe(`: ok\n\n${finish}${done}`);
       const ending = await relay.ended;
       expect(ending).toMatchObject({ end: 'done', complete: true, usage: { input: 0, output: 9 } });
@@ -132,7 +136,8 @@ describe('the JavaScript relay', () => {
   );
 
   it('passes every byte through when not stripping', async () => {
-    const relay = relayInJs(pieces(stream, 5), { idleTimeoutMs: 0, stripUsage: false });
+    const transcript = new Transcript({ finish: 'done-marker', maxBytes: 0 });
+    const relay = relayInJs(pieces(stream, 5), { ...relayOptions, stripUsage: false, transcript });
     expect(await new Response(relay.body).text()).toBe(stream);
   });
 });

@@ -69,10 +69,10 @@ describe('streaming relay', () => {
 
   it('cancels the upstream request when the client disconnects', async () => {
     const tag = uniqueTag('abort');
-    const { response } = await post('/v1/chat/completions', chatStream(tag, { scenario: 'stall' }));
+    const { response, disconnect } = await post('/v1/chat/completions', chatStream(tag, { scenario: 'stall' }));
     const reader = response.body!.getReader();
     await reader.read();
-    await reader.cancel();
+    await disconnect(reader);
     const [upstream] = await until(async () => {
       const log = await received(tag);
       return log[0]?.aborted ? log : undefined;

@@ -38,7 +38,7 @@ function setup(extra: Overrides = {}) {
     ...extra,
   };
   const call = async (body: Json, headers: Record<string, string> = {}) => {
-    const { response, settled } = await send(
+    const { response, settled, disconnect } = await send(
       '/v1/chat/completions',
       {
         method: 'POST',
@@ -51,7 +51,7 @@ function setup(extra: Overrides = {}) {
       },
       overrides,
     );
-    return { response, settled };
+    return { response, settled, disconnect };
   };
   return { key, overrides, call };
 }
@@ -205,7 +205,7 @@ describe('the usage ledger', () => {
       });
       const reader = aborted.response.body!.getReader();
       for (let read = 0; read < 20; read++) await reader.read();
-      await reader.cancel();
+      await aborted.disconnect(reader);
       await aborted.settled;
       const row = await ledgerRow(caller, 1, overrides);
       expect(row.output_tokens).toBeGreaterThanOrEqual(Math.ceil((10 * 40) / 4));

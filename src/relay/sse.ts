@@ -1,8 +1,8 @@
 // Server-Sent Events as the proxy reads them: the one place event boundaries are found, what an
 // event says (its data, whether it ends an answer, usage, generated text), and the error event.
+import { parseUsage, type Usage } from '../accounting/usage';
 import { openAiError } from '../errors';
-import { parseUsage, type Usage } from '../quota/usage';
-import type { RouteName } from '../routes';
+import type { StreamFinish } from '../routes';
 
 /**
  * An event ends at a blank line, and a line ends in CRLF, LF or CR (WHATWG HTML, "Parsing an
@@ -94,16 +94,22 @@ export function usageInLines(lines: string): Usage | undefined {
   return usage;
 }
 
-/** JSON string fields that carry generated text: chat and completions deltas, tool-call arguments. */
-const GENERATED_TEXT = /"(?:content|text|arguments|refusal)":"((?:[^"\\]|\\.)*)"/g;
-/** Responses streams repeat the whole text in `.done` events; count only the `.delta` ones. */
-const RESPONSES_DELTA = /"delta":"((?:[^"\\]|\\.)*)"/g;
+/**
+ * JSON string fields that carry generated text, whole with their keys and quotes: chat
+ * and completions deltas and tool-call arguments; Responses streams repeat the whole text in
+ * `.done` events, so there only the `.delta` ones count.
+ */
+const GENERATED_TEXT: Readonly<Record<StreamFinish, RegExp>> = {
+  'done-marker': /"(?:content|text|arguments|refusal)":"(?:[^"\\]|\\.)*"/g,
+  'completed-event': /"delta":"(?:[^"\\]|\\.)*"/g,
+};
 
 /** Characters of generated text in these lines, as written on the wire (escapes as written). */
-export function generatedChars(lines: string, route: RouteName): number {
-  const pattern = route === 'responses' ? RESPONSES_DELTA : GENERATED_TEXT;
+export function generatedChars(lines: string, finish: StreamFinish): number {
+  // `match` returns plain strings: no match objects or capture arrays per event.
+  const fields = lines.match(GENERATED_TEXT[finish]);
   let chars = 0;
-  for (const match of lines.matchAll(pattern)) chars += match[1]?.length ?? 0;
+  for (const field of fields ?? []) chars += field.length - field.indexOf(':"') - 3;
   return chars;
 }
 
@@ -122,8 +128,8 @@ export function lastEventName(lines: string): string | undefined {
  * `response.completed` event. Anything else (a cut connection, an `error` event, a
  * `response.failed`) is not a finished answer. `tail` is the end of the stream's text.
  */
-export function isFinished(route: RouteName, tail: string, lastEvent: string | undefined): boolean {
-  if (route === 'responses') return lastEvent === 'response.completed';
+export function isFinished(finish: StreamFinish, tail: string, lastEvent: string | undefined): boolean {
+  if (finish === 'completed-event') return lastEvent === 'response.completed';
   return /(?:^|[\r\n])data:[ \t]?\[DONE\][ \t]*[\r\n]*$/.test(tail);
 }
 
@@ -134,11 +140,12 @@ const encoder = new TextEncoder();
  * event; a `data:` payload with an `error` key makes the SDKs throw instead of returning a
  * truncated answer as if it were complete.
  */
-export function streamErrorEvent(cause: 'idle' | 'broken'): Uint8Array {
-  const message =
-    cause === 'idle'
-      ? 'The upstream stopped sending (STREAM_IDLE_TIMEOUT_MS); the response is incomplete.'
-      : 'The upstream connection was lost before the response was complete.';
+export function streamErrorEvent(cause: 'idle' | 'too_long' | 'broken'): Uint8Array {
+  const message = {
+    idle: 'The upstream stopped sending (STREAM_IDLE_TIMEOUT_MS); the response is incomplete.',
+    too_long: 'The stream ran longer than this proxy allows (STREAM_MAX_DURATION_MS); the response is incomplete.',
+    broken: 'The upstream connection was lost before the response was complete.',
+  }[cause];
   const error = openAiError(message, 'stream_interrupted', { type: 'server_error' });
   return encoder.encode(`\n\ndata: ${JSON.stringify(error)}\n\n`);
 }

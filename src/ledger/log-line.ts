@@ -1,6 +1,8 @@
 // What is written about a request: one JSON log line for Workers Logs, and one ledger event for
 // the usage database. Never a prompt, a completion or a key: only ids, counts and times.
-import type { RequestRecord, Spend } from './record';
+import type { Spend } from '../accounting/settle';
+import type { RequestRecord } from '../context/record';
+import { utcDay } from '../lib/time';
 
 export interface Finished {
   readonly status: number;
@@ -33,7 +35,7 @@ export function logLine(record: RequestRecord, finished: Finished, spend: Spend 
     time: new Date(record.startedAt).toISOString(),
     request_id: record.id,
     upstream_request_id: finished.upstreamRequestId,
-    route: record.route,
+    route: record.route.slice(0, MAX_NAME),
     caller: record.caller ?? null,
     model: record.model ?? null,
     served_model: record.servedModel ?? null,
@@ -54,6 +56,15 @@ export function logLine(record: RequestRecord, finished: Finished, spend: Spend 
   };
 }
 
+/** The longest caller id or model name an event carries; queue messages and ledger rows stay small. */
+const MAX_NAME = 256;
+/** A name fit for a ledger row and a dashboard label: printable, no bidi controls, bounded. */
+const PLAIN_NAME = /^[^\u0000-\u001f\u007f\u200e\u200f\u202a-\u202e\u2066-\u2069]{1,256}$/u;
+
+function rowName(name: string | undefined): string {
+  return name !== undefined && PLAIN_NAME.test(name) ? name : '-';
+}
+
 /** `undefined` for a request that never reached a model (a preflight, a page, `/healthz`). */
 export function usageEvent(
   record: RequestRecord,
@@ -62,11 +73,11 @@ export function usageEvent(
 ): UsageEvent | undefined {
   if (record.caller === undefined) return undefined;
   return {
-    day: new Date(record.startedAt).toISOString().slice(0, 10),
-    caller: record.caller,
+    day: utcDay(record.startedAt),
+    caller: record.caller.slice(0, MAX_NAME),
     // Failed requests count under '-': any string routes to a catch-all upstream, and a client's
     // made-up names must not grow the ledger a row each.
-    model: finished.status < 400 ? (record.servedModel ?? record.model ?? '-') : '-',
+    model: finished.status < 400 ? rowName(record.servedModel ?? record.model) : '-',
     input: spend?.usage?.input ?? 0,
     output: spend?.usage?.output ?? 0,
     cached: record.cache === 'HIT' ? 1 : 0,

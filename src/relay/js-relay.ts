@@ -1,30 +1,29 @@
 // The JavaScript relay: every chunk passes through a read loop, so the proxy can end a broken or
-// silent stream with an error event and remove a usage chunk it requested. It costs JavaScript
-// time on every chunk, which the native relay avoids; see the README's "Streaming" section.
+// silent stream with an error event, redact secrets, and remove a usage chunk it requested. It
+// costs JavaScript time on every chunk, which the native relay avoids; see the README's "Streaming".
 import type { Redactor } from '../http/redact';
-import { idleTimer, type IdleTimer } from './idle';
+import { watchStream, type StreamLimits, type StreamWatch } from './idle';
 import type { Relayed } from './native-relay';
 import { EventSplitter, isUsageOnlyChunk, streamErrorEvent } from './sse';
-import type { StreamEnd, StreamEnding, Transcript } from './transcript';
+import type { StreamEnd, Transcript } from './transcript';
 
-export interface JsRelayOptions {
-  readonly idleTimeoutMs: number;
+export interface JsRelayOptions extends StreamLimits {
   /** Remove the usage-only chunk (the proxy asked for it; the client did not). */
   readonly stripUsage: boolean;
-  readonly transcript?: Transcript | undefined;
+  readonly transcript: Transcript;
   /** Removes secrets from each batch of whole events before it is sent. */
-  readonly redactor?: Redactor | undefined;
+  readonly redactor: Redactor;
 }
 
 export function relayInJs(upstream: ReadableStream<Uint8Array>, options: JsRelayOptions): Relayed {
   const { readable, writable } = new IdentityTransformStream();
   const reader = upstream.getReader();
-  const idle = idleTimer(options.idleTimeoutMs, () => void reader.cancel().catch(() => undefined));
-  const ended = pump(reader, writable.getWriter(), { ...options, idle }).then((end) => {
-    idle.stop();
-    return options.transcript?.end(end) ?? { end, complete: false, generatedChars: 0 };
+  const watch = watchStream(options, () => void reader.cancel().catch(() => undefined));
+  const ended = pump(reader, writable.getWriter(), { ...options, watch }).then((end) => {
+    watch.stop();
+    return options.transcript.end(end);
   });
-  return { body: readable, ended: ended satisfies Promise<StreamEnding> };
+  return { body: readable, ended };
 }
 
 const encoder = new TextEncoder();
@@ -37,9 +36,9 @@ const encoder = new TextEncoder();
 async function pump(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   writer: WritableStreamDefaultWriter<Uint8Array>,
-  options: JsRelayOptions & { readonly idle: IdleTimer },
+  options: JsRelayOptions & { readonly watch: StreamWatch },
 ): Promise<StreamEnd> {
-  const { idle, transcript } = options;
+  const { watch, transcript } = options;
   const splitter = new EventSplitter();
   const decoder = new TextDecoder();
   let clientGone = false;
@@ -50,20 +49,19 @@ async function pump(
   });
   for (;;) {
     const next = await reader.read().catch(() => undefined);
-    idle.touch();
+    watch.touch();
     if (clientGone) return 'client_aborted';
-    if (idle.fired) return endWithError(writer, 'idle');
+    if (watch.fired) return endWithError(writer, watch.fired);
     if (next === undefined || splitter.overflowed) return endWithError(writer, 'broken');
     const events = next.done
       ? [...splitter.push(decoder.decode()), splitter.flush()]
       : splitter.push(decoder.decode(next.value, { stream: true }));
-    transcript?.addText(events.join(''));
+    transcript.addText(events.join(''));
     const kept = options.stripUsage ? events.filter((event) => !isUsageOnlyChunk(event)) : events;
-    const joined = kept.join('');
-    const text = options.redactor?.redact(joined) ?? joined;
+    const text = options.redactor.redact(kept.join(''));
     if (text !== '') {
       const bytes = encoder.encode(text);
-      transcript?.keep(bytes);
+      transcript.keep(bytes);
       await writer.ready.catch(() => undefined);
       writer.write(bytes).catch(() => undefined);
     }
@@ -74,7 +72,7 @@ async function pump(
   }
 }
 
-async function endWithError(writer: WritableStreamDefaultWriter<Uint8Array>, cause: 'idle' | 'broken') {
+async function endWithError(writer: WritableStreamDefaultWriter<Uint8Array>, cause: 'idle' | 'too_long' | 'broken') {
   await writer.write(streamErrorEvent(cause)).catch(() => undefined);
   await writer.close().catch(() => undefined);
   return cause;

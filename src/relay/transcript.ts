@@ -1,11 +1,12 @@
 // What a relayed stream told the proxy by the time it ended. Keeps only what some consumer
 // needs: every byte for the cache, otherwise just its end, the usage and a character count.
-import type { Usage } from '../quota/usage';
-import type { RouteName } from '../routes';
+import type { Usage } from '../accounting/usage';
+import { concatBytes } from '../lib/bytes';
+import type { StreamFinish } from '../routes';
 import { generatedChars, isFinished, lastEventName, usageInLines } from './sse';
 
 /** How a stream ended, from the proxy's side. */
-export type StreamEnd = 'done' | 'client_aborted' | 'idle' | 'broken';
+export type StreamEnd = 'done' | 'client_aborted' | 'idle' | 'too_long' | 'broken';
 
 export interface StreamEnding {
   readonly end: StreamEnd;
@@ -20,7 +21,7 @@ export interface StreamEnding {
 }
 
 export interface TranscriptOptions {
-  readonly route: RouteName;
+  readonly finish: StreamFinish;
   /** Keep the bytes up to this many (for the cache); 0 keeps none. */
   readonly maxBytes: number;
 }
@@ -69,13 +70,18 @@ export class Transcript {
     else this.chunks.push(chunk);
   }
 
+  /** The stream has sent the event a finished answer ends with (nothing may follow it). */
+  get finished(): boolean {
+    return isFinished(this.options.finish, this.tail, this.lastEvent);
+  }
+
   end(end: StreamEnd): StreamEnding {
     this.read(this.partial + this.decoder.decode());
-    const bytes = this.options.maxBytes > 0 && this.size <= this.options.maxBytes ? this.joined() : undefined;
+    const kept = this.options.maxBytes > 0 && this.size <= this.options.maxBytes;
     return {
       end,
-      complete: end === 'done' && isFinished(this.options.route, this.tail, this.lastEvent),
-      ...(bytes ? { bytes } : {}),
+      complete: end === 'done' && this.finished,
+      ...(kept ? { bytes: concatBytes(this.chunks, this.size) } : {}),
       ...(this.usage ? { usage: this.usage } : {}),
       generatedChars: this.chars,
     };
@@ -85,17 +91,7 @@ export class Transcript {
     if (lines === '') return;
     this.tail = (this.tail + lines).slice(-TAIL_CHARS);
     this.usage = usageInLines(lines) ?? this.usage;
-    this.chars += generatedChars(lines, this.options.route);
-    if (this.options.route === 'responses') this.lastEvent = lastEventName(lines) ?? this.lastEvent;
-  }
-
-  private joined(): Uint8Array {
-    const bytes = new Uint8Array(this.size);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return bytes;
+    this.chars += generatedChars(lines, this.options.finish);
+    if (this.options.finish === 'completed-event') this.lastEvent = lastEventName(lines) ?? this.lastEvent;
   }
 }

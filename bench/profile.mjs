@@ -1,0 +1,153 @@
+// @ts-check
+// `npm run bench:profile`: where the Worker's own CPU goes. Builds the bundle unminified, runs it
+// under Miniflare with the V8 inspector on, drives a load against the mock upstream while the
+// sampling profiler runs, and prints self time per function, grouped into the request's stages.
+// Usage: node bench/profile.mjs [non-stream|stream] [requests] [-- VAR=value ...]
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+import { WebSocket } from 'ws';
+import { startMockUpstream } from '../test/mock-upstream/server.mjs';
+import { buildWorker } from './build.mjs';
+import { keepAliveAgent, send } from './http.mjs';
+import { pool } from './pool.mjs';
+import { productionSettings } from './production.mjs';
+import { CLIENT_KEY, UPSTREAM_KEY } from './targets.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = 'bench/.out/profile';
+const INSPECTOR_PORT = 9239;
+
+const [kind = 'non-stream', countArg = '2000', ...rest] = process.argv.slice(2);
+const extra = Object.fromEntries(
+  rest.filter((arg) => arg.includes('=')).map((arg) => [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]),
+);
+
+/** @param {string} url */
+async function inspectorSocket(url) {
+  const targets = /** @type {{ webSocketDebuggerUrl: string, title: string }[]} */ (
+    await (await fetch(`${url}/json`)).json()
+  );
+  const target = targets.find((t) => t.title.includes('core:user')) ?? targets[0];
+  if (!target) throw new Error('no inspector target');
+  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  let id = 0;
+  /** @type {Map<number, (value: any) => void>} */
+  const waiting = new Map();
+  socket.on('message', (data) => {
+    const message = JSON.parse(String(data));
+    if (message.id !== undefined) waiting.get(message.id)?.(message.result ?? message.error);
+  });
+  return {
+    /** @param {string} method @param {object} [params] @returns {Promise<any>} */
+    call(method, params = {}) {
+      const callId = ++id;
+      socket.send(JSON.stringify({ id: callId, method, params }));
+      return new Promise((resolve) => waiting.set(callId, resolve));
+    },
+    close: () => socket.close(),
+  };
+}
+
+/** @param {any} profile */
+function selfTimes(profile) {
+  /** @type {Map<number, any>} */
+  const nodes = new Map(profile.nodes.map((/** @type {any} */ node) => [node.id, node]));
+  /** @type {Map<number, number>} */
+  const hits = new Map();
+  const deltas = profile.timeDeltas;
+  profile.samples.forEach((/** @type {number} */ nodeId, /** @type {number} */ index) => {
+    hits.set(nodeId, (hits.get(nodeId) ?? 0) + (deltas[index + 1] ?? 0));
+  });
+  /** @type {Map<string, number>} */
+  const byFunction = new Map();
+  let total = 0;
+  for (const [nodeId, micros] of hits) {
+    const frame = nodes.get(nodeId)?.callFrame;
+    const name = `${frame?.functionName || '(anonymous)'} ${path.basename(frame?.url ?? '')}:${(frame?.lineNumber ?? 0) + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
+    total += micros;
+  }
+  return { total, rows: [...byFunction].sort((a, b) => b[1] - a[1]) };
+}
+
+async function main() {
+  process.chdir(ROOT);
+  await buildWorker(`${OUT}/build`, AbortSignal.timeout(120_000), ['--minify', 'false']);
+  const prod = productionSettings();
+  const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
+  const floor = process.env['PROFILE_FLOOR'] === '1';
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: floor ? 'bench/floor-worker.js' : `${OUT}/build/index.js`,
+    compatibilityDate: prod.compatibilityDate,
+    compatibilityFlags: prod.compatibilityFlags,
+    kvNamespaces: prod.kvNamespaces,
+    durableObjects: prod.durableObjects,
+    queueProducers: prod.queueProducers,
+    queueConsumers: prod.queueConsumers,
+    d1Databases: prod.d1Databases,
+    bindings: floor ? { UP: new URL(mock.url).origin, KEY: UPSTREAM_KEY } : {
+      ...prod.vars,
+      OPENAI_BASE_URL: mock.url,
+      OPENAI_API_KEY: UPSTREAM_KEY,
+      PROXY_KEYS: CLIENT_KEY,
+      CACHE_TTL: '0',
+      ...extra,
+    },
+    host: '127.0.0.1',
+    port: 0,
+    inspectorPort: INSPECTOR_PORT,
+    handleRuntimeStdio(stdout, stderr) {
+      stdout.resume();
+      stderr.pipe(process.stderr);
+    },
+  });
+  const base = new URL('/v1/', await mf.ready);
+  const agent = keepAliveAgent();
+  const count = Number(countArg);
+  let sent = 0;
+  const call = () => {
+    const streamed = kind === 'stream';
+    const body = {
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Say hello to the profiler.' }],
+      user: `profile-${sent++}`,
+      ...(streamed ? { stream: true, x_mock: { scenario: 'chunks', count: 1000, size: 10, intervalMs: 0 } } : {}),
+    };
+    return send(agent, new URL('chat/completions', base), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      timeoutMs: 15_000,
+      signal: AbortSignal.timeout(300_000),
+    });
+  };
+  try {
+    await pool(300, 8, call, Infinity); // warm-up: compile, fill per-isolate caches
+    const inspector = await inspectorSocket(`http://127.0.0.1:${INSPECTOR_PORT}`);
+    await inspector.call('Profiler.enable');
+    await inspector.call('Profiler.setSamplingInterval', { interval: 50 });
+    await inspector.call('Profiler.start');
+    const run = await pool(kind === 'stream' ? Math.min(count, 60) : count, 8, call, Infinity);
+    const { profile } = await inspector.call('Profiler.stop');
+    inspector.close();
+    if (run.errors.length) console.error(`errors: ${run.errors.length}`, run.errors[0]);
+    fs.mkdirSync(OUT, { recursive: true });
+    fs.writeFileSync(`${OUT}/${kind}.cpuprofile`, JSON.stringify(profile));
+    const { total, rows } = selfTimes(profile);
+    const n = run.results.length;
+    console.log(`${kind}: ${n} requests, sampled JS-thread time ${(total / 1000).toFixed(1)} ms (${(total / n).toFixed(1)} µs/request)`);
+    for (const [name, micros] of rows.slice(0, 45)) {
+      console.log(`${(micros / n).toFixed(2).padStart(8)} µs/req  ${((100 * micros) / total).toFixed(1).padStart(5)}%  ${name}`);
+    }
+  } finally {
+    agent.destroy();
+    await mf.dispose();
+    await mock.close();
+  }
+}
+
+await main();

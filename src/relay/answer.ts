@@ -1,0 +1,170 @@
+// Turns the upstream's response into the client's: filtered headers, safe errors, relayed streams,
+// and a promise of how the answer ended, for the handler to account for.
+import type { AnswerEnding } from '../accounting/settle';
+import { usageInJsonText } from '../accounting/usage';
+import type { Config } from '../config/read';
+import { ProxyError, errorTypeFor, openAiError } from '../errors';
+import { clientResponseHeaders } from '../http/headers';
+import { jsonResponse } from '../http/json-response';
+import { redactErrorText, type Redactor } from '../http/redact';
+import { concatBytes, toArrayBuffer } from '../lib/bytes';
+import type { Route } from '../routes';
+import { relayInJs } from './js-relay';
+import { relayLargeBody } from './large-body';
+import { relayNative } from './native-relay';
+import { Transcript } from './transcript';
+
+/** How an answer ended, known once the client has it (for a stream: once it is over). */
+export interface Ending extends AnswerEnding {
+  readonly contentType: string;
+  /** A whole, successful answer: 2xx and, for a stream, one that finished normally. */
+  readonly complete: boolean;
+  /** The bytes the client received, when they were kept (for the cache). */
+  readonly body?: ArrayBuffer;
+}
+
+export interface Answer {
+  readonly response: Response;
+  readonly ended: Promise<Ending>;
+}
+
+/** What a streamed answer needs from the request: how to see the client leave, how to stop the upstream. */
+export interface StreamControl {
+  readonly clientGone: AbortSignal;
+  readonly stopUpstream: () => void;
+  /** Pipe the client's branch (budgeted streams: a disconnect is seen in every runtime). */
+  readonly piped: boolean;
+}
+
+export interface AnswerOptions {
+  readonly route: Route;
+  readonly config: Config;
+  /** Keep the body's bytes, up to this many (the cache wants them); 0 keeps none. */
+  readonly keepBytes: number;
+  /** Remove the usage-only chunk that the proxy asked for on the client's behalf. */
+  readonly stripUsage: boolean;
+  readonly stream: StreamControl;
+}
+
+/**
+ * A JSON answer larger than this is relayed as it arrives instead of held whole: memory stays at
+ * its size (or a window, past it) rather than several times that, within a Worker's 128 MB.
+ */
+export const LARGE_BODY_BYTES = 2 * 1024 * 1024;
+
+const decoder = new TextDecoder();
+
+function isEventStream(headers: Headers): boolean {
+  return headers.get('content-type')?.toLowerCase().startsWith('text/event-stream') ?? false;
+}
+
+function isOpenAiError(text: string): boolean {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && 'error' in parsed;
+  } catch {
+    return false;
+  }
+}
+
+/** Upstream error bodies pass through (status, retry headers, body) with secrets redacted. */
+async function upstreamError(upstream: Response, redactor: Redactor): Promise<Response> {
+  const headers = clientResponseHeaders(upstream.headers, redactor);
+  const text = redactErrorText(await upstream.text(), redactor);
+  if (isOpenAiError(text)) return new Response(text, { status: upstream.status, headers });
+  // A load balancer's HTML page is not something an SDK can show; wrap it in OpenAI's shape.
+  const message = `The upstream answered ${upstream.status} without an OpenAI error body: ${text.slice(0, 200)}`;
+  const type = errorTypeFor(upstream.status);
+  return jsonResponse(openAiError(message, 'upstream_error', { type }), { status: upstream.status, headers });
+}
+
+export async function answerFromUpstream(upstream: Response, options: AnswerOptions): Promise<Answer> {
+  const { status } = upstream;
+  const { redactor } = options.config;
+  const contentType = upstream.headers.get('content-type') ?? 'application/json';
+  const init = { status, headers: clientResponseHeaders(upstream.headers, redactor) };
+  const ended = (rest: Omit<Ending, 'status' | 'contentType'>) => Promise.resolve({ status, contentType, ...rest });
+  if (status < 200 || status >= 300 || !upstream.body) {
+    const response = status >= 400 ? await upstreamError(upstream, redactor) : new Response(upstream.body, init);
+    return { response, ended: ended({ complete: false }) };
+  }
+  if (isEventStream(upstream.headers)) return relayStream(upstream.body, { ...options, status, contentType, init });
+  const read = await readUpTo(upstream, LARGE_BODY_BYTES);
+  if (read.rest) {
+    const large = relayLargeBody(read.head, read.rest, { redactor, keepBytes: options.keepBytes });
+    const ending = large.ended.then(({ bytes, ...rest }) => ({
+      status,
+      contentType,
+      ...rest,
+      ...(bytes ? { body: toArrayBuffer(bytes) } : {}),
+    }));
+    return { response: new Response(large.body, init), ended: ending };
+  }
+  // A JSON answer is only useful whole, so reading it before answering costs the client nothing.
+  const text = decoder.decode(read.whole);
+  const body = redactor.finds(text) ? redactedBody(text, redactor) : toArrayBuffer(read.whole);
+  const usage = usageInJsonText(text);
+  return {
+    response: new Response(body, init),
+    ended: ended({ complete: true, ...(usage ? { usage } : {}), ...(options.keepBytes > 0 ? { body } : {}) }),
+  };
+}
+
+/**
+ * The body whole when it is at most `limit` bytes; else what was read so far and the rest. A
+ * declared length decides at once; an undeclared one is read until it passes the limit.
+ */
+async function readUpTo(
+  upstream: Response,
+  limit: number,
+): Promise<{ whole: Uint8Array; rest?: undefined } | { head: Uint8Array[]; rest: ReadableStreamDefaultReader<Uint8Array> }> {
+  const declared = Number(upstream.headers.get('content-length') ?? Number.NaN);
+  if (declared <= limit) return { whole: new Uint8Array(await upstream.arrayBuffer()) };
+  const reader = upstream.body!.getReader();
+  if (declared > limit) return { head: [], rest: reader };
+  const head: Uint8Array[] = [];
+  let size = 0;
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    head.push(next.value);
+    size += next.value.byteLength;
+    if (size > limit) return { head, rest: reader };
+  }
+  return { whole: concatBytes(head, size) };
+}
+
+/** A secret hidden in a mix of encodings that redaction cannot rewrite fails the request rather than leak. */
+function redactedBody(text: string, redactor: Redactor): ArrayBuffer {
+  const redacted = redactor.redact(text);
+  if (redactor.finds(redacted)) {
+    throw new ProxyError(502, 'upstream_leaked_secret', 'The upstream answer contained a secret of this proxy.');
+  }
+  return toArrayBuffer(new TextEncoder().encode(redacted));
+}
+
+interface StreamAnswer extends AnswerOptions {
+  readonly status: number;
+  readonly contentType: string;
+  readonly init: ResponseInit;
+}
+
+/**
+ * The native relay cannot look inside a live stream, so a stream it relayed is cached only if
+ * it holds no secret; the JavaScript relay redacts as it goes.
+ */
+function relayStream(body: ReadableStream<Uint8Array>, options: StreamAnswer): Answer {
+  const { config, status, contentType, stream } = options;
+  const transcript = new Transcript({
+    finish: options.route.streamFinish ?? 'done-marker',
+    maxBytes: options.keepBytes,
+  });
+  const limits = { idleTimeoutMs: config.streamIdleTimeoutMs, maxDurationMs: config.streamMaxDurationMs };
+  const relay =
+    options.stripUsage || config.streamRelay === 'checked'
+      ? relayInJs(body, { ...limits, transcript, stripUsage: options.stripUsage, redactor: config.redactor })
+      : relayNative(body, { ...limits, transcript, ...stream });
+  const ended = relay.ended.then(({ bytes, end, ...rest }): Ending => {
+    const storable = bytes && rest.complete && !config.redactor.finds(decoder.decode(bytes));
+    return { status, contentType, streamEnd: end, ...rest, ...(storable ? { body: toArrayBuffer(bytes) } : {}) };
+  });
+  return { response: new Response(relay.body, options.init), ended };
+}
