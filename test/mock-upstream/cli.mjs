@@ -2,6 +2,7 @@
 // @ts-check
 // Standalone mock upstream, e.g. for `npm run dev` and benchmarks:
 //   node test/mock-upstream/cli.mjs --port 8788 --delay-ms 40 --api-key sk-xxx
+//   --models a,b replaces the model catalogue; --extra-models c,d adds to it.
 
 import { parseArgs } from 'node:util';
 import { startMockUpstream } from './server.mjs';
@@ -12,8 +13,17 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     'delay-ms': { type: 'string', default: '0' },
     'api-key': { type: 'string' },
+    models: { type: 'string' },
+    'extra-models': { type: 'string' },
   },
 });
+
+/** A comma-separated list, or undefined when the flag is absent. @param {string | undefined} value */
+const ids = (value) =>
+  value
+    ?.split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
 
 /** @param {string} name @param {string | undefined} value */
 function int(name, value) {
@@ -30,6 +40,8 @@ const mock = await startMockUpstream({
   host: values.host,
   wordDelayMs: int('delay-ms', values['delay-ms']),
   apiKey: values['api-key'],
+  models: ids(values.models),
+  extraModels: ids(values['extra-models']),
 });
 console.log(mock.url);
 

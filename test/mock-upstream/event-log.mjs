@@ -3,9 +3,9 @@
 // event it saw (GET /v1/responses/{id}?stream=true&starting_after=N), live while it runs.
 
 import { ClientGone, write } from './sse.mjs';
-import { responseFrame } from './responses.mjs';
+import { responseFrame } from './response-events.mjs';
 
-/** @typedef {import('./responses.mjs').ResponseEvent} ResponseEvent */
+/** @typedef {import('./response-events.mjs').ResponseEvent} ResponseEvent */
 
 export class EventLog {
   /** @type {ResponseEvent[]} */

@@ -6,24 +6,14 @@
 import { eventFrame, write } from './sse.mjs';
 import { errors } from './errors.mjs';
 import { rejectUnknownModel } from './generate.mjs';
-import { field, files } from './multipart.mjs';
-import { countTokens } from './tokens.mjs';
+import { files } from './multipart.mjs';
 import { fnv1a } from './embeddings.mjs';
 import { solidPng } from './png.mjs';
+import { settingsOf, usageOf } from './image-settings.mjs';
 
 /** @typedef {import('./exchange.mjs').Exchange} Exchange */
 /** @typedef {import('./state.mjs').MockState} MockState */
-/** @typedef {'generation' | 'edit' | 'variation'} Kind */
-
-const GPT_IMAGE = /^(gpt-image|chatgpt-image)/;
-/** Output tokens per gpt-image-1 image by quality: [square, portrait or landscape]. */
-const OUTPUT_TOKENS = /** @type {Record<string, [number, number]>} */ ({
-  low: [272, 408],
-  medium: [1056, 1584],
-  high: [4160, 6240],
-});
-/** Input tokens an input image costs an edit. */
-const IMAGE_INPUT_TOKENS = 65;
+/** @typedef {import('./image-settings.mjs').Kind} Kind */
 
 /** The image for one prompt and index: a colour derived from both. @param {string} prompt @param {number} i */
 const colorOf = (prompt, i) => fnv1a(`${i}:${prompt}`) & 0xffffff;
@@ -33,46 +23,6 @@ function imageUrl(ex, rgb) {
   const hex = rgb.toString(16).padStart(6, '0');
   // Real URLs are signed and expire after an hour; these carry the same kind of query.
   return `http://${ex.req.headers.host}/__mock/images/img-${hex}.png?se=2099-01-01T00%3A00%3A00Z&sig=mock`;
-}
-
-/**
- * The request's settings from a JSON body (generations) or form fields (edits, variations).
- * @param {Exchange} ex @param {Kind} kind
- */
-function settingsOf(ex, kind) {
-  const parts = ex.form?.ok ? ex.form.parts : [];
-  /** @param {string} name @returns {unknown} */
-  const get = (name) => (kind === 'generation' ? ex.body?.[name] : field(parts, name));
-  const model = String(get('model') ?? 'dall-e-2');
-  const gpt = GPT_IMAGE.test(model);
-  const quality = String(get('quality') ?? 'auto');
-  const size = String(get('size') ?? 'auto');
-  return {
-    model,
-    gpt,
-    prompt: get('prompt') === undefined ? undefined : String(get('prompt')),
-    n: Math.max(1, Number(get('n') ?? 1) || 1),
-    size: size === 'auto' ? '1024x1024' : size,
-    quality: gpt ? (OUTPUT_TOKENS[quality] ? quality : 'medium') : quality === 'hd' ? 'hd' : 'standard',
-    b64: gpt || get('response_format') === 'b64_json',
-    stream: get('stream') === true || get('stream') === 'true',
-    partials: Math.min(3, Math.max(0, Number(get('partial_images') ?? 0) || 0)),
-    inputImages: files(parts, 'image').length,
-  };
-}
-
-/** @param {ReturnType<typeof settingsOf>} s */
-function usageOf(s) {
-  const text = countTokens(s.prompt ?? '');
-  const image = s.inputImages * IMAGE_INPUT_TOKENS;
-  const [square, oblong] = OUTPUT_TOKENS[s.quality] ?? [0, 0];
-  const output = s.n * (s.size === '1024x1024' ? square : oblong);
-  return {
-    input_tokens: text + image,
-    input_tokens_details: { text_tokens: text, image_tokens: image },
-    output_tokens: output,
-    total_tokens: text + image + output,
-  };
 }
 
 /** @param {Exchange} ex @param {MockState} state @param {Kind} kind */
@@ -109,7 +59,7 @@ async function answerImages(ex, state, kind) {
 /**
  * `partial_images` partial events (lighter versions), then the completed one with the usage.
  * @param {Exchange} ex
- * @param {{ s: ReturnType<typeof settingsOf>, kind: Kind, color: number, created: number }} plan
+ * @param {{ s: import('./image-settings.mjs').ImageSettings, kind: Kind, color: number, created: number }} plan
  */
 async function streamImage(ex, { s, kind, color, created }) {
   const prefix = kind === 'edit' ? 'image_edit' : 'image_generation';

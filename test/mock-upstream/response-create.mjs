@@ -8,7 +8,8 @@ import { isObject } from './http-util.mjs';
 import { planTurn, rejectUnknownModel, runDeliveryScenario, streamCtx } from './generate.mjs';
 import { readItems, storedItems } from './items.mjs';
 import { follow } from './event-log.mjs';
-import { responseObject, responseStream } from './responses.mjs';
+import { responseObject } from './responses.mjs';
+import { responseStream } from './response-events.mjs';
 import { completeAtOnce, runInBackground, storeResponse } from './response-store.mjs';
 import { num, runStream } from './scenarios.mjs';
 

@@ -5,12 +5,13 @@
 
 import { ClientGone, sleep } from './sse.mjs';
 import { EventLog } from './event-log.mjs';
-import { outputItem, responseEvents, responseObject } from './responses.mjs';
+import { outputItem, responseObject } from './responses.mjs';
+import { responseEvents } from './response-events.mjs';
 
 /** @typedef {import('./wire.mjs').Turn} Turn */
 /** @typedef {import('./wire.mjs').Piece} Piece */
 /** @typedef {import('./items.mjs').Item} Item */
-/** @typedef {import('./responses.mjs').ResponseEvent} ResponseEvent */
+/** @typedef {import('./response-events.mjs').ResponseEvent} ResponseEvent */
 /** @typedef {import('./state.mjs').MockState} MockState */
 
 /**

@@ -64,7 +64,7 @@ async function transcribeOrTranslate(ex, state, translate) {
   const seconds = durationOf(file.data);
   const prompt = field(parts, 'prompt');
   const usage = tokens ? tokenUsage(text, prompt, seconds) : { type: 'duration', seconds };
-  if (stream) return streamTranscript(ex, state, text, usage);
+  if (stream) return streamTranscript(ex, state, { text, usage });
   if (format === 'text' || format === 'srt' || format === 'vtt') {
     ex.res.writeHead(200, ex.headers('text/plain; charset=utf-8'));
     return void ex.res.end(format === 'text' ? `${text}\n` : subtitles(format, text, seconds));
@@ -78,8 +78,11 @@ async function transcribeOrTranslate(ex, state, translate) {
   ex.sendJson(200, translate ? { text } : { text, usage });
 }
 
-/** `transcript.text.delta` per word, then `transcript.text.done` with the usage; no [DONE]. @param {Exchange} ex @param {MockState} state @param {string} text @param {object} usage */
-async function streamTranscript(ex, state, text, usage) {
+/**
+ * `transcript.text.delta` per word, then `transcript.text.done` with the usage; no [DONE].
+ * @param {Exchange} ex @param {MockState} state @param {{ text: string, usage: object }} done
+ */
+async function streamTranscript(ex, state, { text, usage }) {
   ex.startSse();
   for (const [i, delta] of wordPieces(text).entries()) {
     if (i > 0 && state.wordDelayMs > 0) await sleep(state.wordDelayMs, ex.signal);
