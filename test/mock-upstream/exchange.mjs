@@ -16,12 +16,15 @@ import { field, isMultipart, parseMultipart } from './multipart.mjs';
  *   n: number, started: number, shutdown: AbortSignal, azure: boolean }} Arrival
  */
 
-/** x_mock travels as a JSON object in JSON bodies, and as a JSON text field in multipart ones. */
-function readBody(/** @type {Arrival} */ { req, bytes }) {
+/**
+ * x_mock travels as a JSON object in JSON bodies, and as a JSON text field in multipart ones.
+ * @param {Arrival} arrival @param {string} text the body, decoded once
+ */
+function readBody({ req, bytes }, text) {
   const form = isMultipart(req.headers['content-type'])
     ? parseMultipart(bytes, req.headers['content-type'] ?? '')
     : null;
-  const json = form ? null : parseJson(bytes.toString('utf8'));
+  const json = form ? null : parseJson(text);
   /** @type {Body | null} */
   const body = json?.ok && isObject(json.value) ? json.value : null;
   const parts = form?.ok ? form.parts : [];
@@ -36,14 +39,15 @@ function readBody(/** @type {Arrival} */ { req, bytes }) {
 export function createExchange(arrival) {
   const { req, res, url, bytes, n, started, shutdown, azure } = arrival;
   const method = req.method ?? '';
-  const { form, body, x, user } = readBody(arrival);
+  const text = bytes.toString('utf8');
+  const { form, body, x, user } = readBody(arrival, text);
   const modelPath = url.pathname.match(/^\/v1\/models\/(.+)$/);
   /** @type {RecordedRequest} */
   const record = {
     method,
     path: req.url ?? '/',
     headers: headerRecord(req.rawHeaders),
-    body: bytes.toString('utf8'),
+    body: text,
     bodyBytes: bytes,
     tag:
       user ??
