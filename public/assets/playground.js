@@ -1,252 +1,262 @@
-// The playground's script: streams chat completions from this proxy, the way a web client does.
-// No framework, no build step. It holds no secret: the client key is typed in (or, under
-// `npm run dev` on loopback only, filled in from a meta tag the Worker adds), kept in
-// sessionStorage, and sent only to this origin.
-'use strict';
-var $ = function (id) {
-  return document.getElementById(id);
+// The playground: a conversation with the models behind this proxy, the way a web client has it.
+// No framework, no build step, no secret in the page: the client key is typed in (or, under
+// `npm run dev` on loopback only, filled in from a meta tag the Worker adds), kept in this tab's
+// sessionStorage and sent only to this origin. The other settings are remembered in localStorage.
+import {
+  AnswerError,
+  authHeaders,
+  chatBody,
+  errorOf,
+  jsonAnswer,
+  listModels,
+  proxyFacts,
+  spentToday,
+  streamedAnswer,
+} from './playground-chat.js';
+import { addTurn } from './playground-turn.js';
+
+const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
+const ui = {
+  key: $('key'),
+  model: $('model'),
+  system: $('system'),
+  temperature: $('temperature'),
+  maxTokens: $('max-tokens'),
+  stream: $('stream'),
+  settings: $('settings'),
+  summary: $('settings-summary'),
+  status: $('status'),
+  log: $('log'),
+  form: $('ask'),
+  prompt: $('prompt'),
+  send: $('send'),
+  stop: $('stop'),
+  newChat: $('new-chat'),
 };
-var keyInput = $('key'),
-  modelSelect = $('model'),
-  form = $('ask'),
-  promptInput = $('prompt');
-var sendButton = $('send'),
-  stopButton = $('stop'),
-  statusLine = $('status'),
-  log = $('log');
-var KEY_ITEM = 'playground.key';
-var CHAT_MODEL = /embed|whisper|tts|dall-e|moderation/;
-var controller = null;
-var modelsRequest = 0;
+const KEY_ITEM = 'playground.key';
+const SETTINGS_ITEM = 'playground.settings';
+const PREFERRED_MODELS = ['gpt-4o-mini', 'echo-1'];
+const PHONE = matchMedia('(max-width: 50rem)');
 
-function remember(value) {
-  try {
-    if (value) sessionStorage.setItem(KEY_ITEM, value);
-    else sessionStorage.removeItem(KEY_ITEM);
-  } catch (e) {}
-}
-function recalled() {
-  try {
-    return sessionStorage.getItem(KEY_ITEM) || '';
-  } catch (e) {
-    return '';
-  }
-}
-function setStatus(text, bad) {
-  statusLine.textContent = text;
-  statusLine.className = bad ? 'bad' : '';
-}
-function authHeaders() {
-  var key = keyInput.value.trim();
-  return key ? { authorization: 'Bearer ' + key } : {};
-}
-function retryAfterSeconds(headers) {
-  var seconds = headers.get('retry-after'),
-    ms = headers.get('retry-after-ms');
-  if (seconds && /^\d+$/.test(seconds)) return Number(seconds);
-  if (seconds && !isNaN(Date.parse(seconds)))
-    return Math.max(0, Math.ceil((Date.parse(seconds) - Date.now()) / 1000));
-  if (ms && /^\d+$/.test(ms)) return Math.ceil(Number(ms) / 100) / 10;
-  return null;
+/** The conversation so far, as the next request carries it after the system message. */
+let history = [];
+/** Bumped by "New chat", so an answer still arriving is not added to the new conversation. */
+let conversation = 0;
+/** @type {AbortController | null} the request in flight */
+let controller = null;
+let modelsRequest = 0;
+
+/** Storage can be switched off in a browser: the page then just forgets. */
+const stored = {
+  get: (/** @type {Storage} */ storage, /** @type {string} */ item) => {
+    try {
+      return storage.getItem(item) || '';
+    } catch {
+      return '';
+    }
+  },
+  set: (/** @type {Storage} */ storage, /** @type {string} */ item, /** @type {string} */ value) => {
+    try {
+      if (value) storage.setItem(item, value);
+      else storage.removeItem(item);
+    } catch {}
+  },
+};
+
+function setStatus(/** @type {string} */ text, bad = false) {
+  ui.status.textContent = text;
+  ui.status.className = bad ? 'bad' : '';
 }
 
-// Turns an HTTP error into words: 401 and 429 get advice, the rest show OpenAI's error message.
-async function describeError(response) {
-  var text = await response.text().catch(function () {
-    return '';
-  });
-  var message = '';
-  try {
-    message = JSON.parse(text).error.message || '';
-  } catch (e) {
-    message = text.slice(0, 300);
-  }
-  if (response.status === 401) {
-    var advice = keyInput.value.trim()
-      ? "Use one of the proxy's client keys (PROXY_KEYS), not a provider key."
-      : 'Paste a client key above (npm run dev prints one).';
-    return 'The proxy rejected the key (401). ' + advice + (message ? ' The proxy said: ' + message : '');
-  }
-  if (response.status === 429) {
-    var wait = retryAfterSeconds(response.headers);
-    return wait === null ? 'Rate limited, retry later.' : 'Rate limited, retry after ' + wait + ' s.';
-  }
-  return (message || 'The proxy answered without an error message.') + ' (HTTP ' + response.status + ')';
+const currentKey = () => ui.key.value.trim();
+/** An optional number field: null when empty (then it is left out of the request). */
+const numberIn = (/** @type {HTMLInputElement} */ input) =>
+  input.value.trim() === '' || !Number.isFinite(input.valueAsNumber) ? null : input.valueAsNumber;
+
+function summarize() {
+  const temperature = numberIn(ui.temperature);
+  ui.summary.textContent = [
+    ui.model.value || 'no model',
+    ui.stream.checked ? 'streamed' : 'not streamed',
+    temperature === null ? '' : `temperature ${temperature}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
+
+function saveSettings() {
+  const { model, system, temperature, maxTokens, stream } = ui;
+  const settings = {
+    model: model.value,
+    system: system.value,
+    temperature: temperature.value,
+    maxTokens: maxTokens.value,
+    stream: stream.checked,
+  };
+  stored.set(localStorage, SETTINGS_ITEM, JSON.stringify(settings));
+  summarize();
+}
+
+/** Restores the saved settings; returns the saved model, chosen once the list has loaded. */
+function restoreSettings() {
+  let saved = {};
+  try {
+    saved = JSON.parse(stored.get(localStorage, SETTINGS_ITEM) || '{}');
+  } catch {}
+  ui.system.value = saved.system ?? '';
+  ui.temperature.value = saved.temperature ?? '';
+  ui.maxTokens.value = saved.maxTokens ?? '';
+  ui.stream.checked = saved.stream ?? true;
+  return saved.model ?? '';
+}
+
+/** @param {string[]} models @param {string[]} aliases @param {string} wanted */
+function fillModels(models, aliases, wanted) {
+  const group = (/** @type {string} */ label, /** @type {string[]} */ ids) => {
+    const optgroup = document.createElement('optgroup');
+    optgroup.label = label;
+    optgroup.append(...ids.map((id) => new Option(id, id)));
+    return optgroup;
+  };
+  const groups = [group('Models', models), group('Aliases (this proxy routes them)', aliases)];
+  ui.model.replaceChildren(...groups.filter((optgroup) => optgroup.children.length > 0));
+  const all = [...models, ...aliases];
+  ui.model.value = [wanted, ...PREFERRED_MODELS].find((id) => all.includes(id)) ?? all[0] ?? '';
+  summarize();
+}
+
+/** @param {AnswerError} error */
+const sentence = (error) =>
+  [error.message, error.status && `(HTTP ${error.status})`, error.advice].filter(Boolean).join(' ');
 
 async function loadModels() {
-  var request = ++modelsRequest;
+  const request = ++modelsRequest;
   setStatus('Loading models\u2026');
   try {
-    var response = await fetch('/v1/models', { headers: authHeaders() });
-    var problem = response.ok ? null : await describeError(response);
-    var body = response.ok ? await response.json() : null;
+    const { models, aliases } = await listModels(currentKey());
     if (request !== modelsRequest) return;
-    if (problem) return setStatus(problem, true);
-    var ids = body.data
-      .map(function (m) {
-        return m.id;
-      })
-      .filter(function (id) {
-        return !CHAT_MODEL.test(id);
-      })
-      .sort();
-    var previous = modelSelect.value;
-    modelSelect.replaceChildren.apply(
-      modelSelect,
-      ids.map(function (id) {
-        return new Option(id, id);
-      }),
-    );
-    modelSelect.value =
-      ids.indexOf(previous) >= 0
-        ? previous
-        : ['gpt-4o-mini', 'echo-1'].find(function (id) {
-            return ids.indexOf(id) >= 0;
-          }) ||
-          ids[0] ||
-          '';
-    setStatus(ids.length + ' models available. Each prompt is sent on its own, without history.');
+    fillModels(models, aliases, ui.model.value || preferredModel);
+    const plural = (/** @type {number} */ n, /** @type {string} */ one, /** @type {string} */ many) =>
+      `${n} ${n === 1 ? one : many}`;
+    const routed = aliases.length > 0 ? ` and ${plural(aliases.length, 'alias', 'aliases')}` : '';
+    setStatus(`${plural(models.length, 'model', 'models')}${routed} available.`);
   } catch (error) {
-    if (request === modelsRequest) setStatus('Could not reach the proxy: ' + error.message, true);
+    if (request !== modelsRequest) return;
+    setStatus(
+      error instanceof AnswerError ? sentence(error) : `Could not reach the proxy: ${error.message}`,
+      true,
+    );
   }
 }
 
-// Yields each event's data from a text/event-stream body. Events end at a blank line, which may
-// arrive split across chunks; comment lines (":") and other fields are ignored.
-async function* sseData(body) {
-  var reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  var buffer = '',
-    data = [];
-  try {
-    for (;;) {
-      var chunk = await reader.read();
-      if (chunk.done) return;
-      buffer += chunk.value;
-      var match;
-      // A CR at the very end may be the first half of a CRLF: wait for the next chunk.
-      while ((match = /\r\n|\r(?!$)|\n/.exec(buffer))) {
-        var line = buffer.slice(0, match.index);
-        buffer = buffer.slice(match.index + match[0].length);
-        if (line === '') {
-          if (data.length) yield data.join('\n');
-          data = [];
-        } else if (line.startsWith('data:')) data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
-      }
-    }
-  } finally {
-    reader.cancel().catch(function () {});
-  }
+/** Any failure as an AnswerError: a dropped connection or an unreadable answer gets words too. */
+function asAnswerError(/** @type {any} */ error, /** @type {boolean} */ answered) {
+  if (error instanceof AnswerError) return error;
+  if (error instanceof TypeError)
+    return new AnswerError(
+      `${answered ? 'The connection to the proxy broke' : 'Could not reach the proxy'}: ${error.message}`,
+    );
+  return new AnswerError(`The answer could not be read: ${error.message}`);
 }
 
-function addTurn(prompt, model) {
-  var turn = document.createElement('article');
-  turn.className = 'turn streaming';
-  turn.innerHTML =
-    '<p class="prompt"></p><div class="answer" aria-live="polite"></div>' +
-    '<p class="meta"><span class="model"></span> \u00b7 cache <span class="cache">\u2026</span>' +
-    ' \u00b7 <span class="timing">waiting</span></p><p class="error" hidden></p><p class="note" hidden></p>';
-  turn.querySelector('.prompt').textContent = prompt;
-  turn.querySelector('.model').textContent = model;
-  log.append(turn);
-  turn.scrollIntoView({ block: 'nearest' });
-  return {
-    element: turn,
-    answer: turn.querySelector('.answer'),
-    cache: turn.querySelector('.cache'),
-    timing: turn.querySelector('.timing'),
-    fail: function (text) {
-      var e = turn.querySelector('.error');
-      e.textContent = text;
-      e.hidden = false;
-    },
-    note: function (text) {
-      var n = turn.querySelector('.note');
-      n.textContent = text;
-      n.hidden = false;
-    },
-  };
-}
-
-function ms(value) {
-  return value === null ? '\u2014' : Math.round(value) + ' ms';
+function busy(/** @type {boolean} */ on) {
+  ui.send.disabled = on;
+  ui.stop.disabled = !on;
 }
 
 async function send() {
-  var prompt = promptInput.value.trim(),
-    model = modelSelect.value;
+  const prompt = ui.prompt.value.trim();
+  const model = ui.model.value;
   if (!prompt || controller) return;
   if (!model) return setStatus('No model to use yet: enter a valid client key to load the list.', true);
-  var turn = addTurn(prompt, model);
-  promptInput.value = '';
+  const key = currentKey();
+  const options = { model, system: ui.system.value.trim(), history, prompt, stream: ui.stream.checked };
+  const body = chatBody({
+    ...options,
+    temperature: numberIn(ui.temperature),
+    maxTokens: numberIn(ui.maxTokens),
+  });
+  const json = JSON.stringify(body);
+  const url = new URL('/v1/chat/completions', location.href).href;
+  const turn = addTurn(ui.log, { prompt, model, sent: { url, json } });
+  const started = performance.now();
+  const ours = conversation;
+  ui.prompt.value = '';
   controller = new AbortController();
-  sendButton.disabled = true;
-  stopButton.disabled = false;
-  var started = performance.now(),
-    firstToken = null,
-    finished = false;
+  busy(true);
+  let facts = null;
+  let usage = null;
+  let firstTokenMs = null;
+  let answer = '';
+  let outcome = /** @type {'answered' | 'stopped' | 'failed'} */ ('answered');
   try {
-    var response = await fetch('/v1/chat/completions', {
-      method: 'POST',
-      headers: Object.assign({ 'content-type': 'application/json' }, authHeaders()),
-      body: JSON.stringify({ model: model, stream: true, messages: [{ role: 'user', content: prompt }] }),
-      signal: controller.signal,
-    });
-    turn.cache.textContent = response.headers.get('x-cache') || '\u2014';
-    if (!response.ok) throw new Error(await describeError(response));
-    for await (var data of sseData(response.body)) {
-      if (data === '[DONE]') {
-        finished = true;
-        break;
+    const headers = { 'content-type': 'application/json', ...authHeaders(key) };
+    const response = await fetch(url, { method: 'POST', headers, body: json, signal: controller.signal });
+    facts = proxyFacts(response.headers);
+    if (!response.ok) throw await errorOf(response, key !== '');
+    if (body.stream) {
+      for await (const piece of streamedAnswer(response.body)) {
+        if (piece.usage) usage = piece.usage;
+        if (!piece.content) continue;
+        firstTokenMs ??= performance.now() - started;
+        answer += piece.content;
+        turn.append(piece.content);
       }
-      var event = JSON.parse(data);
-      if (event.error)
-        throw new Error('The stream reported an error: ' + (event.error.message || 'unknown error'));
-      var choice = event.choices && event.choices[0];
-      var delta = choice && choice.delta && choice.delta.content;
-      if (!delta) continue;
-      if (firstToken === null) firstToken = performance.now() - started;
-      turn.answer.append(delta);
+    } else {
+      ({ content: answer, usage } = await jsonAnswer(response));
+      turn.append(answer);
     }
-    if (!finished) turn.fail('The stream ended before [DONE]; the answer may be incomplete.');
   } catch (error) {
-    if (error.name === 'AbortError') turn.note('Stopped.');
-    else if (error instanceof TypeError) {
-      turn.fail(
-        (response ? 'The connection to the proxy broke: ' : 'Could not reach the proxy: ') + error.message,
-      );
-    } else turn.fail(error.message);
-  } finally {
-    turn.timing.textContent =
-      'first token ' + ms(firstToken) + ' \u00b7 total ' + ms(performance.now() - started);
-    turn.element.classList.remove('streaming');
-    turn.element.dataset.state = 'done';
-    controller = null;
-    sendButton.disabled = false;
-    stopButton.disabled = true;
+    outcome = error.name === 'AbortError' ? 'stopped' : 'failed';
+    if (outcome === 'failed') turn.fail(asAnswerError(error, facts !== null));
   }
+  turn.showFacts(facts, usage, { firstTokenMs, totalMs: performance.now() - started });
+  // What the user saw, including a stopped partial answer, is what the model sees next time.
+  const kept = outcome !== 'failed' && answer !== '';
+  if (kept && ours === conversation)
+    history.push({ role: 'user', content: prompt }, { role: 'assistant', content: answer });
+  if (outcome === 'stopped')
+    turn.note(kept ? 'Stopped; the partial answer stays in the conversation.' : 'Stopped.');
+  if (outcome === 'failed') turn.note('Left out of the conversation.');
+  turn.finish(outcome);
+  controller = null;
+  busy(false);
+  const usd = await spentToday(key);
+  if (usd !== undefined) turn.showSpent(usd);
 }
 
-var keyTimer;
+function newChat() {
+  controller?.abort();
+  conversation += 1;
+  history = [];
+  ui.log.replaceChildren();
+  ui.prompt.focus();
+}
+
+let keyTimer = 0;
 // Under npm run dev, on this machine only, the proxy names its development key in a meta tag.
-var devKey = document.querySelector('meta[name="dev-key"]');
-keyInput.value = recalled() || (devKey ? devKey.content : '');
-keyInput.addEventListener('input', function () {
-  remember(keyInput.value.trim());
+const devKey = /** @type {HTMLMetaElement | null} */ (document.querySelector('meta[name="dev-key"]'));
+ui.key.value = stored.get(sessionStorage, KEY_ITEM) || devKey?.content || '';
+const preferredModel = restoreSettings();
+// On a phone the conversation comes first: the settings fold away once there is a key.
+if (PHONE.matches && ui.key.value) ui.settings.open = false;
+ui.key.addEventListener('input', () => {
+  stored.set(sessionStorage, KEY_ITEM, currentKey());
   clearTimeout(keyTimer);
   keyTimer = setTimeout(loadModels, 300);
 });
-form.addEventListener('submit', function (event) {
+for (const field of [ui.model, ui.system, ui.temperature, ui.maxTokens, ui.stream])
+  field.addEventListener('change', saveSettings);
+ui.form.addEventListener('submit', (/** @type {Event} */ event) => {
   event.preventDefault();
   send();
 });
-promptInput.addEventListener('keydown', function (event) {
-  if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-    event.preventDefault();
-    send();
-  }
+ui.prompt.addEventListener('keydown', (/** @type {KeyboardEvent} */ event) => {
+  if (event.key !== 'Enter' || event.shiftKey || event.isComposing) return;
+  event.preventDefault();
+  send();
 });
-stopButton.addEventListener('click', function () {
-  if (controller) controller.abort();
-});
+ui.stop.addEventListener('click', () => controller?.abort());
+ui.newChat.addEventListener('click', newChat);
+summarize();
 loadModels();
