@@ -41,7 +41,9 @@ async function freePort() {
 async function startDev(state) {
   let output = '';
   const clientKey = 'dev-key-local';
-  const extra = ['--persist-to', state, '--var', `MODEL_PRICES:${JSON.stringify(PRICES)}`];
+  // Its own inspector port too: wrangler's default (9229/9230) may belong to another dev server.
+  const extra = ['--persist-to', state, '--inspector-port', String(await freePort())];
+  extra.push('--var', `MODEL_PRICES:${JSON.stringify(PRICES)}`);
   extra.push('--var', `PROXY_KEYS:${clientKey} ${KEY_LIMITS}`);
   const child = spawn(process.execPath, ['scripts/dev.mjs', ...extra], {
     env: { ...process.env, OFFLINE: '1', PORT: String(await freePort()) },

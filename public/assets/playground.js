@@ -164,61 +164,66 @@ function busy(/** @type {boolean} */ on) {
   ui.stop.disabled = !on;
 }
 
+/**
+ * Sends one request and reads its answer into the turn as it arrives. Never throws: a failure
+ * is shown in the turn, and the outcome says how it ended.
+ * @param {{ url: string, json: string, key: string, stream: boolean }} request
+ * @param {ReturnType<typeof addTurn>} turn
+ */
+async function exchange({ url, json, key, stream }, turn) {
+  const started = performance.now();
+  const got = { facts: null, usage: null, firstTokenMs: null, answer: '', outcome: 'answered' };
+  try {
+    const headers = { 'content-type': 'application/json', ...authHeaders(key) };
+    const response = await fetch(url, { method: 'POST', headers, body: json, signal: controller?.signal });
+    got.facts = proxyFacts(response.headers);
+    if (!response.ok) throw await errorOf(response, key !== '');
+    if (stream) {
+      for await (const piece of streamedAnswer(response.body)) {
+        if (piece.usage) got.usage = piece.usage;
+        if (!piece.content) continue;
+        got.firstTokenMs ??= performance.now() - started;
+        got.answer += piece.content;
+        turn.append(piece.content);
+      }
+    } else {
+      ({ content: got.answer, usage: got.usage } = await jsonAnswer(response));
+      turn.append(got.answer);
+    }
+  } catch (error) {
+    got.outcome = error.name === 'AbortError' ? 'stopped' : 'failed';
+    if (got.outcome === 'failed') turn.fail(asAnswerError(error, got.facts !== null));
+  }
+  return { ...got, totalMs: performance.now() - started };
+}
+
 async function send() {
   const prompt = ui.prompt.value.trim();
   const model = ui.model.value;
   if (!prompt || controller) return;
   if (!model) return setStatus('No model to use yet: enter a valid client key to load the list.', true);
   const key = currentKey();
-  const options = { model, system: ui.system.value.trim(), history, prompt, stream: ui.stream.checked };
-  const body = chatBody({
-    ...options,
-    temperature: numberIn(ui.temperature),
-    maxTokens: numberIn(ui.maxTokens),
-  });
-  const json = JSON.stringify(body);
+  const stream = ui.stream.checked;
+  const temperature = numberIn(ui.temperature);
+  const maxTokens = numberIn(ui.maxTokens);
+  const system = ui.system.value.trim();
+  const json = JSON.stringify(chatBody({ model, system, history, prompt, temperature, maxTokens, stream }));
   const url = new URL('/v1/chat/completions', location.href).href;
   const turn = addTurn(ui.log, { prompt, model, sent: { url, json } });
-  const started = performance.now();
   const ours = conversation;
   ui.prompt.value = '';
   controller = new AbortController();
   busy(true);
-  let facts = null;
-  let usage = null;
-  let firstTokenMs = null;
-  let answer = '';
-  let outcome = /** @type {'answered' | 'stopped' | 'failed'} */ ('answered');
-  try {
-    const headers = { 'content-type': 'application/json', ...authHeaders(key) };
-    const response = await fetch(url, { method: 'POST', headers, body: json, signal: controller.signal });
-    facts = proxyFacts(response.headers);
-    if (!response.ok) throw await errorOf(response, key !== '');
-    if (body.stream) {
-      for await (const piece of streamedAnswer(response.body)) {
-        if (piece.usage) usage = piece.usage;
-        if (!piece.content) continue;
-        firstTokenMs ??= performance.now() - started;
-        answer += piece.content;
-        turn.append(piece.content);
-      }
-    } else {
-      ({ content: answer, usage } = await jsonAnswer(response));
-      turn.append(answer);
-    }
-  } catch (error) {
-    outcome = error.name === 'AbortError' ? 'stopped' : 'failed';
-    if (outcome === 'failed') turn.fail(asAnswerError(error, facts !== null));
-  }
-  turn.showFacts(facts, usage, { firstTokenMs, totalMs: performance.now() - started });
+  const got = await exchange({ url, json, key, stream }, turn);
+  turn.showFacts(got.facts, got.usage, got);
   // What the user saw, including a stopped partial answer, is what the model sees next time.
-  const kept = outcome !== 'failed' && answer !== '';
+  const kept = got.outcome !== 'failed' && got.answer !== '';
   if (kept && ours === conversation)
-    history.push({ role: 'user', content: prompt }, { role: 'assistant', content: answer });
-  if (outcome === 'stopped')
+    history.push({ role: 'user', content: prompt }, { role: 'assistant', content: got.answer });
+  if (got.outcome === 'stopped')
     turn.note(kept ? 'Stopped; the partial answer stays in the conversation.' : 'Stopped.');
-  if (outcome === 'failed') turn.note('Left out of the conversation.');
-  turn.finish(outcome);
+  if (got.outcome === 'failed') turn.note('Left out of the conversation.');
+  turn.finish(got.outcome);
   controller = null;
   busy(false);
   const usd = await spentToday(key);
