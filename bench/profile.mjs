@@ -21,7 +21,9 @@ const INSPECTOR_PORT = 9239;
 
 const [kind = 'non-stream', countArg = '2000', ...rest] = process.argv.slice(2);
 const extra = Object.fromEntries(
-  rest.filter((arg) => arg.includes('=')).map((arg) => [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]),
+  rest
+    .filter((arg) => arg.includes('='))
+    .map((arg) => [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]),
 );
 
 /** @param {string} url */
@@ -89,14 +91,16 @@ async function main() {
     queueProducers: prod.queueProducers,
     queueConsumers: prod.queueConsumers,
     d1Databases: prod.d1Databases,
-    bindings: floor ? { UP: new URL(mock.url).origin, KEY: UPSTREAM_KEY } : {
-      ...prod.vars,
-      OPENAI_BASE_URL: mock.url,
-      OPENAI_API_KEY: UPSTREAM_KEY,
-      PROXY_KEYS: CLIENT_KEY,
-      CACHE_TTL: '0',
-      ...extra,
-    },
+    bindings: floor
+      ? { UP: new URL(mock.url).origin, KEY: UPSTREAM_KEY }
+      : {
+          ...prod.vars,
+          OPENAI_BASE_URL: mock.url,
+          OPENAI_API_KEY: UPSTREAM_KEY,
+          PROXY_KEYS: CLIENT_KEY,
+          CACHE_TTL: '0',
+          ...extra,
+        },
     host: '127.0.0.1',
     port: 0,
     inspectorPort: INSPECTOR_PORT,
@@ -115,7 +119,9 @@ async function main() {
       model: 'gpt-4o-mini',
       messages: [{ role: 'user', content: 'Say hello to the profiler.' }],
       user: `profile-${sent++}`,
-      ...(streamed ? { stream: true, x_mock: { scenario: 'chunks', count: 1000, size: 10, intervalMs: 0 } } : {}),
+      ...(streamed
+        ? { stream: true, x_mock: { scenario: 'chunks', count: 1000, size: 10, intervalMs: 0 } }
+        : {}),
     };
     return send(agent, new URL('chat/completions', base), {
       method: 'POST',
@@ -139,9 +145,13 @@ async function main() {
     fs.writeFileSync(`${OUT}/${kind}.cpuprofile`, JSON.stringify(profile));
     const { total, rows } = selfTimes(profile);
     const n = run.results.length;
-    console.log(`${kind}: ${n} requests, sampled JS-thread time ${(total / 1000).toFixed(1)} ms (${(total / n).toFixed(1)} µs/request)`);
+    console.log(
+      `${kind}: ${n} requests, sampled JS-thread time ${(total / 1000).toFixed(1)} ms (${(total / n).toFixed(1)} µs/request)`,
+    );
     for (const [name, micros] of rows.slice(0, 45)) {
-      console.log(`${(micros / n).toFixed(2).padStart(8)} µs/req  ${((100 * micros) / total).toFixed(1).padStart(5)}%  ${name}`);
+      console.log(
+        `${(micros / n).toFixed(2).padStart(8)} µs/req  ${((100 * micros) / total).toFixed(1).padStart(5)}%  ${name}`,
+      );
     }
   } finally {
     agent.destroy();

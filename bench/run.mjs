@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
 import { buildWorker, bundleSize } from './build.mjs';
 import { measureCache, measureNonStream, measureStreams } from './measure.mjs';
+import { quickProblems, quickReport, runQuick } from './quick.mjs';
 import { renderReport } from './report.mjs';
 import { productionSettings } from './production.mjs';
 import { BUNDLE_PATH, CLIENT_KEY, UPSTREAM_KEY, startTarget, targetName } from './targets.mjs';
@@ -168,10 +169,39 @@ async function main() {
     RUN_LIMIT_MS + 30_000,
   );
   try {
-    return await runAll(abort.signal);
+    return process.argv.includes('--short') ? await runShort() : await runAll(abort.signal);
   } finally {
     clearTimeout(guard);
   }
+}
+
+/** `--short`: the floor and the plain proxy only, the hot path's targets, in under a minute. */
+async function runShort() {
+  console.error('building the Worker (wrangler deploy --dry-run)…');
+  await buildWorker(OUT_DIR, AbortSignal.timeout(120_000));
+  productionSettings();
+  console.error('measuring floor and proxy, 3 interleaved rounds…');
+  const run = await runQuick([
+    { kind: 'floor' },
+    { kind: 'proxy', variant: VARIANTS[0] ?? { name: 'proxy', bindings: {} } },
+  ]);
+  const problems = quickProblems(run.rounds);
+  const elapsed = ((performance.now() - runStarted) / 1000).toFixed(0);
+  const report = [
+    '# openai-edge-proxy benchmark (short)',
+    '',
+    quickReport(run, 'proxy'),
+    '',
+    `proxy = the built bundle with wrangler.toml's [vars] (usage ledger on), CACHE_TTL=0. Run took ${elapsed} s on ${os.cpus().length} CPUs, Node ${process.version}.` +
+      (problems.length
+        ? ` Problems (${problems.length}): ${problems.slice(0, 5).join(' | ')}`
+        : ' No request failed.'),
+    '',
+  ].join('\n');
+  process.stdout.write(report);
+  fs.mkdirSync(OUT_DIR, { recursive: true });
+  fs.writeFileSync(`${OUT_DIR}/short.md`, report);
+  return problems.length === 0;
 }
 
 /** @param {AbortSignal} signal */

@@ -58,9 +58,14 @@ const HANDLERS: Readonly<Record<Route['kind'], (route: Route) => Handler<CallerC
 
 function methodNotAllowed(route: Route) {
   return (request: IRequest): never => {
-    throw new ProxyError(405, 'method_not_allowed', `${request.method} is not allowed on ${route.pattern}; use ${route.method}.`, {
-      headers: { allow: `${route.method}, OPTIONS` },
-    });
+    throw new ProxyError(
+      405,
+      'method_not_allowed',
+      `${request.method} is not allowed on ${route.pattern}; use ${route.method}.`,
+      {
+        headers: { allow: `${route.method}, OPTIONS` },
+      },
+    );
   };
 }
 
@@ -71,8 +76,14 @@ function finishRecord(response: Response, request: ContextRequest): Response {
   const { record, config, env, ctx } = context;
   // Responses the proxy builds have mutable headers; only a raw passthrough would need a copy.
   if (!response.headers.has('x-request-id')) response.headers.set('x-request-id', record.id);
-  if (request.method !== 'OPTIONS' && (record.path.startsWith('/v1/') || record.path.startsWith('/admin/api/'))) {
-    const ledger = config.usageLedger && env.USAGE_QUEUE ? { queue: env.USAGE_QUEUE, flushAfterMs: config.usageFlushMs } : undefined;
+  if (
+    request.method !== 'OPTIONS' &&
+    (record.path.startsWith('/v1/') || record.path.startsWith('/admin/api/'))
+  ) {
+    const ledger =
+      config.usageLedger && env.USAGE_QUEUE
+        ? { queue: env.USAGE_QUEUE, flushAfterMs: config.usageFlushMs }
+        : undefined;
     ctx.waitUntil(writeRecord({ record, response, ledger, headersAt: Date.now() }));
   }
   return response;
@@ -81,7 +92,9 @@ function finishRecord(response: Response, request: ContextRequest): Response {
 /** CORS for the `/v1` API only: the owner's routes are never called cross-origin. */
 function withApiCors(response: Response, request: ContextRequest): Response {
   const config: Config | undefined = request.context?.config;
-  return config && request.context?.record.path.startsWith('/v1/') ? withCors(response, request, config) : response;
+  return config && request.context?.record.path.startsWith('/v1/')
+    ? withCors(response, request, config)
+    : response;
 }
 
 const router = Router<ContextRequest, Args>({
@@ -113,7 +126,10 @@ router.all('*', (request) => {
 /** Health names a misconfigured variable, never a value, so `npm run dev` and monitors can say which. */
 function health(env: Env, requestId: string): Response {
   const text = (body: string, status: number) =>
-    new Response(body, { status, headers: { 'content-type': 'text/plain; charset=utf-8', 'x-request-id': requestId } });
+    new Response(body, {
+      status,
+      headers: { 'content-type': 'text/plain; charset=utf-8', 'x-request-id': requestId },
+    });
   try {
     readConfig(env);
     return text('ok\n', 200);

@@ -3,12 +3,7 @@
 // it never compares route names. Anything not listed never reaches an upstream.
 
 export type RouteName =
-  | 'chat.completions'
-  | 'completions'
-  | 'responses'
-  | 'embeddings'
-  | 'models.list'
-  | 'models.retrieve';
+  'chat.completions' | 'completions' | 'responses' | 'embeddings' | 'models.list' | 'models.retrieve';
 
 /** How a streamed answer says it is finished. */
 export type StreamFinish =

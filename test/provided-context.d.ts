@@ -10,6 +10,7 @@ declare module 'vitest' {
     secondaryKey: string;
     azureUrl: string;
     azureKey: string;
+    hostileUrl: string;
     identityProvider: { url: string; keys: { rsa: JWK; ec: JWK; next: JWK } };
   }
 }

@@ -62,7 +62,8 @@ async function keyCaller(token: string, config: Config): Promise<Caller> {
   });
   const entry = config.proxyKeys[match];
   const id = digests[match]?.id;
-  if (!entry || id === undefined) denyAccess('invalid_api_key', 'Incorrect client key provided for this proxy.');
+  if (!entry || id === undefined)
+    denyAccess('invalid_api_key', 'Incorrect client key provided for this proxy.');
   return {
     kind: 'key',
     id,

@@ -24,9 +24,14 @@ export function mayUseModel(model: string, lists: readonly (readonly string[])[]
 export function checkModel(model: string, lists: readonly (readonly string[])[], servedAs?: string): void {
   if (lists.length === 0) return;
   if (!mayUseModel(model, lists) && (servedAs === undefined || !mayUseModel(servedAs, lists))) {
-    throw new ProxyError(403, 'model_not_allowed', `The model '${model.slice(0, 256)}' is not available to this client.`, {
-      param: 'model',
-    });
+    throw new ProxyError(
+      403,
+      'model_not_allowed',
+      `The model '${model.slice(0, 256)}' is not available to this client.`,
+      {
+        param: 'model',
+      },
+    );
   }
 }
 

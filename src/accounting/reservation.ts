@@ -43,7 +43,11 @@ const MAX_PLAUSIBLE_OUTPUT = 1_000_000;
  * The most output tokens a request can produce: its own bound, else each choice at the model's
  * maximum. A reported count beyond it was not measured but made up.
  */
-export function outputLimit(route: Route, body: Readonly<Record<string, unknown>>, price: Price | undefined): number {
+export function outputLimit(
+  route: Route,
+  body: Readonly<Record<string, unknown>>,
+  price: Price | undefined,
+): number {
   if (route.outputFields.length === 0) return 0;
   const bound = outputBound(route, body);
   return bound.total ?? bound.choices * (price?.maxOutput ?? MAX_PLAUSIBLE_OUTPUT);
@@ -76,6 +80,9 @@ export function reservation({ route, body, bodyBytes, prices }: Reserving): Rese
       ? 0
       : (bound.total ?? bound.choices * (price?.maxOutput ?? DEFAULT_OUTPUT_RESERVE));
   const tokens = input + Math.max(0, ...prices.map(outputFor));
-  const dollars = Math.max(0, ...prices.map((price) => (price ? costOf({ input, output: outputFor(price) }, price) : 0)));
+  const dollars = Math.max(
+    0,
+    ...prices.map((price) => (price ? costOf({ input, output: outputFor(price) }, price) : 0)),
+  );
   return { tokens, micros: Math.ceil(dollars * 1_000_000) };
 }

@@ -62,7 +62,8 @@ const NOTHING: Used = { tokens: 0, micros: 0 };
  * an unanswered request the whole reservation, flagged as estimated.
  */
 export function settle(outcome: Outcome, terms: Terms): { used: Used; spend: Spend } {
-  if (outcome.kind === 'unsent') return { used: NOTHING, spend: { estimated: false, costUsd: 0, unpriced: false } };
+  if (outcome.kind === 'unsent')
+    return { used: NOTHING, spend: { estimated: false, costUsd: 0, unpriced: false } };
   if (outcome.kind === 'unanswered') {
     // No answer says which model served it: the reservation is charged as it was priced.
     const { tokens, micros } = terms.reservation;

@@ -20,6 +20,9 @@ export function needsUsageChunk(route: Route, body: JsonBody, countsTokens: bool
 /** The request body with `stream_options.include_usage` set; the only body the proxy rewrites. */
 export function withUsageRequested(body: JsonBody): Uint8Array {
   const options = body.json['stream_options'];
-  const merged = { ...body.json, stream_options: { ...(isObject(options) ? options : {}), include_usage: true } };
+  const merged = {
+    ...body.json,
+    stream_options: { ...(isObject(options) ? options : {}), include_usage: true },
+  };
   return new TextEncoder().encode(JSON.stringify(merged));
 }

@@ -30,8 +30,9 @@ export type CacheLookup =
 
 export async function lookUpCache(request: CacheRequest): Promise<CacheLookup> {
   const { config, caller, route } = request;
+  if (config.cacheTtlSeconds === 0 || !route.cacheable) return { status: 'bypass' };
   const directives = parseCacheControl(request.headers.get('cache-control'));
-  if (config.cacheTtlSeconds === 0 || !route.cacheable || !directives.write) return { status: 'bypass' };
+  if (!directives.write) return { status: 'bypass' };
   const key = await cacheKey({
     route: route.name,
     routing: config.routingFingerprint,

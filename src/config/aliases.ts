@@ -28,7 +28,9 @@ export function parseAliases(
       if (typeof target !== 'string' || slash <= 0 || model === '')
         return fail('each target must look like "upstream/model".');
       const upstream = byName.get(target.slice(0, slash));
-      return upstream ? Object.freeze({ upstream, model }) : fail('a target names an upstream not in UPSTREAMS.');
+      return upstream
+        ? Object.freeze({ upstream, model })
+        : fail('a target names an upstream not in UPSTREAMS.');
     });
     return [alias, Object.freeze(parsed)];
   });

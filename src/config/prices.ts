@@ -14,7 +14,10 @@ export function parsePrices(env: RawEnv): Record<string, Price> {
   const value = jsonSetting(env, 'MODEL_PRICES');
   if (value === undefined) return {};
   if (!isObject(value)) {
-    throw new ConfigError('MODEL_PRICES', 'MODEL_PRICES must be a JSON object of model → {"input", "output"}.');
+    throw new ConfigError(
+      'MODEL_PRICES',
+      'MODEL_PRICES must be a JSON object of model → {"input", "output"}.',
+    );
   }
   return Object.fromEntries(
     Object.entries(value).map(([model, price], index): [string, Price] => {

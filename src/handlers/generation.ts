@@ -89,7 +89,11 @@ async function admit(request: IRequest, context: CallerContext, route: Route): P
   const reserved = reservation({ route, body: body.json, bodyBytes: body.bytes.length, prices });
   const ticket = await admitRequest(context.env.QUOTA, caller, reserved);
   const limit = Math.max(...prices.map((price) => outputLimit(route, body.json, price)));
-  const terms = { reservation: reserved, promptTokens: promptEstimate(body.bytes.length), outputLimit: limit };
+  const terms = {
+    reservation: reserved,
+    promptTokens: promptEstimate(body.bytes.length),
+    outputLimit: limit,
+  };
   return { body, model, targets, ticket, terms };
 }
 
@@ -160,7 +164,10 @@ function account(
   const { admitted, cache, price } = settling;
   const spend = settling.outcome.then(async (outcome) => {
     const charged = settle(outcome, { ...admitted.terms, price });
-    const stored = cache?.status === 'miss' ? cache.store(outcome.kind === 'answered' ? outcome.ending : undefined) : undefined;
+    const stored =
+      cache?.status === 'miss'
+        ? cache.store(outcome.kind === 'answered' ? outcome.ending : undefined)
+        : undefined;
     await Promise.all([stored, admitted.ticket?.settle(charged.used)]);
     return charged.spend;
   });

@@ -8,20 +8,13 @@ import type { CallerContext } from '../context/context';
 import { unknownUrl } from '../errors';
 import { jsonResponse } from '../http/json-response';
 import { admitRequest, withCallerLimits } from '../quota/admission';
-import { answerFromUpstream } from '../relay/answer';
-import { ROUTES, isSafeModelId } from '../routes';
+import { upstreamError } from '../relay/answer';
+import { isSafeModelId } from '../routes';
 import { catalogue } from '../routing/catalogue';
 import { modelNotFound } from '../routing/resolve';
 
-const LIST_ROUTE = ROUTES.find((route) => route.name === 'models.list')!;
-const NEVER = new AbortController().signal;
-
 /** An upstream's own failure, passed on with its secrets redacted and its headers filtered. */
-async function passOn(upstream: Response, config: Config): Promise<Response> {
-  const stream = { clientGone: NEVER, stopUpstream: () => undefined, piped: false };
-  const options = { route: LIST_ROUTE, config, keepBytes: 0, stripUsage: false, stream };
-  return (await answerFromUpstream(upstream, options)).response;
-}
+const passOn = (upstream: Response, config: Config) => upstreamError(upstream, config.redactor);
 
 /** Built by the proxy from upstream data, so it is redacted like any upstream body. */
 function modelsJson(body: unknown, config: Config): Response {

@@ -55,14 +55,20 @@ function withDevKey(page: Response, name: 'dev-key' | 'dev-admin-key', key: stri
     .transform(page);
 }
 
-export async function playgroundPage(request: IRequest, { config, env }: RequestContext): Promise<Response | undefined> {
+export async function playgroundPage(
+  request: IRequest,
+  { config, env }: RequestContext,
+): Promise<Response | undefined> {
   if (!config.playground) return undefined;
   const page = await asset(env, request, '/playground');
   const devKey = config.playgroundDevKey;
   return devKey !== undefined && isLoopback(request) ? withDevKey(page, 'dev-key', devKey) : page;
 }
 
-export async function dashboardPage(request: IRequest, { config, env }: RequestContext): Promise<Response | undefined> {
+export async function dashboardPage(
+  request: IRequest,
+  { config, env }: RequestContext,
+): Promise<Response | undefined> {
   if (config.adminKeyDigest === undefined) return undefined;
   const page = await asset(env, request, '/admin');
   const devKey = config.dashboardDevKey;
@@ -70,7 +76,10 @@ export async function dashboardPage(request: IRequest, { config, env }: RequestC
 }
 
 /** The pages' scripts and styles: nothing secret, but served only when a page is. */
-export async function pageAssets(request: IRequest, { config, env }: RequestContext): Promise<Response | undefined> {
+export async function pageAssets(
+  request: IRequest,
+  { config, env }: RequestContext,
+): Promise<Response | undefined> {
   if (!pagesOn(config)) return undefined;
   const response = await asset(env, request, new URL(request.url).pathname);
   return response.ok ? response : undefined;

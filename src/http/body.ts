@@ -99,7 +99,8 @@ function expect(value: unknown, expected: Expected, param: string): void {
 function checkFieldTypes(json: Readonly<Record<string, unknown>>, route: Route): void {
   expect(json['model'], 'a string', 'model');
   expect(json['stream'], 'a boolean', 'stream');
-  for (const field of [...route.choiceFields, ...route.outputFields]) expect(json[field], 'an integer', field);
+  for (const field of [...route.choiceFields, ...route.outputFields])
+    expect(json[field], 'an integer', field);
   const options = json['stream_options'];
   expect(options, 'an object', 'stream_options');
   if (isObject(options)) expect(options['include_usage'], 'a boolean', 'stream_options.include_usage');

@@ -9,7 +9,7 @@ const BACKSLASH = 0x5c;
  * of backslashes is escaped and skipped.
  */
 export function stringEnd(bytes: Uint8Array, start: number): number {
-  for (let from = start + 1; ; ) {
+  for (let from = start + 1; ;) {
     const quote = bytes.indexOf(QUOTE, from);
     if (quote === -1) return bytes.length;
     let backslashes = 0;
@@ -26,4 +26,5 @@ export function valueStart(bytes: Uint8Array, from: number): number {
   return index;
 }
 
-const isSpace = (byte: number | undefined) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+const isSpace = (byte: number | undefined) =>
+  byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;

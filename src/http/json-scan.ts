@@ -60,7 +60,8 @@ export function scanJsonBody(bytes: Uint8Array): BodyScan {
         seen.add(key);
         if (depth === 1) lastTopKey = key;
         const value = valueStart(bytes, end);
-        if (depth === 1 && key === 'model' && bytes[value] === QUOTE) modelSpan = [value, stringEnd(bytes, value)];
+        if (depth === 1 && key === 'model' && bytes[value] === QUOTE)
+          modelSpan = [value, stringEnd(bytes, value)];
       }
       expectKey = false;
       index = end - 1;

@@ -4,6 +4,8 @@
 /** Upper bounds (ms) of the buckets; the last bucket is everything slower. */
 export const TTFB_BUCKETS_MS = [25, 50, 100, 200, 400, 800, 1600, 3200, 6400, 12800, 25600] as const;
 export const BUCKET_COUNT = TTFB_BUCKETS_MS.length + 1;
+/** The ledger's column per bucket: `t0` … `t11`. */
+export const BUCKET_COLUMNS = Array.from({ length: BUCKET_COUNT }, (_, index) => `t${index}`);
 
 export function bucketOf(ms: number): number {
   const index = TTFB_BUCKETS_MS.findIndex((bound) => ms < bound);

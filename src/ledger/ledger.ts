@@ -1,10 +1,10 @@
 // The usage ledger in D1: one row per caller × model × UTC day. Requests reach it through a
-// Queue, never on the client's path; each queue batch becomes one D1 batch of upserts.
+// Queue as rows already summed in their isolate, never on the client's path; each queue batch
+// becomes one D1 batch of upserts.
 import { logFailure } from '../errors';
-import { BUCKET_COUNT, bucketOf } from './histogram';
-import type { UsageEvent } from './log-line';
-
-const BUCKETS = Array.from({ length: BUCKET_COUNT }, (_, index) => `t${index}`);
+import { utcDay } from '../lib/time';
+import { BUCKET_COLUMNS as BUCKETS } from './histogram';
+import { COUNTERS, sumRows, type UsageRow } from './row';
 
 /** Created on first use, so `wrangler dev` and a fresh database need no migration step. */
 const SCHEMA = `CREATE TABLE IF NOT EXISTS usage_daily (
@@ -17,48 +17,9 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS usage_daily (
   PRIMARY KEY (day, caller, model)
 ) WITHOUT ROWID`;
 
-const COUNTERS = [
-  'requests',
-  'input_tokens',
-  'output_tokens',
-  'cached',
-  'errors',
-  'cost_usd',
-  'unpriced',
-  'estimated',
-  ...BUCKETS,
-];
 const UPSERT = `INSERT INTO usage_daily (day, caller, model, ${COUNTERS.join(', ')})
   VALUES (?, ?, ?, ${COUNTERS.map(() => '?').join(', ')})
   ON CONFLICT (day, caller, model) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
-
-type Row = { key: readonly [string, string, string]; counters: number[] };
-
-/** Sums a batch's events per row, so a batch writes each row once. Pure. */
-export function aggregate(events: readonly UsageEvent[]): Row[] {
-  const rows = new Map<string, Row>();
-  for (const event of events) {
-    const key = [event.day, event.caller, event.model] as const;
-    const id = JSON.stringify(key);
-    const row = rows.get(id) ?? { key, counters: new Array<number>(COUNTERS.length).fill(0) };
-    const buckets = new Array<number>(BUCKET_COUNT).fill(0);
-    buckets[bucketOf(event.ttfbMs)] = 1;
-    const values = [
-      1,
-      event.input,
-      event.output,
-      event.cached,
-      event.error,
-      event.costUsd,
-      event.unpriced,
-      event.estimated,
-      ...buckets,
-    ];
-    values.forEach((value, index) => (row.counters[index]! += value));
-    rows.set(id, row);
-  }
-  return [...rows.values()];
-}
 
 let schemaReady: Promise<unknown> | undefined;
 /** Created once per isolate; a failure is retried by the next batch. */
@@ -73,26 +34,28 @@ export function ensureSchema(db: D1Database): Promise<unknown> {
 const HOUR_MS = 3_600_000;
 let lastPruned = 0;
 
-/** Writes one queue batch; throws so the Queue retries the batch if D1 fails. */
+/** Writes one queue batch's rows; throws so the Queue retries the batch if D1 fails. */
 export async function writeUsage(
-  events: readonly UsageEvent[],
+  rows: readonly UsageRow[],
   db: D1Database,
   retentionDays: number,
 ): Promise<void> {
   await ensureSchema(db);
-  const statements = aggregate(events).map((row) => db.prepare(UPSERT).bind(...row.key, ...row.counters));
+  const statements = sumRows(rows).map((row) =>
+    db.prepare(UPSERT).bind(row.day, row.caller, row.model, ...row.counters),
+  );
   const now = Date.now();
   // Retention: at most hourly per isolate, rows older than USAGE_RETENTION_DAYS go.
   const prune = retentionDays > 0 && now - lastPruned > HOUR_MS;
   if (prune) {
-    const oldest = new Date(now - retentionDays * 86_400_000).toISOString().slice(0, 10);
+    const oldest = utcDay(now - retentionDays * 86_400_000);
     statements.push(db.prepare('DELETE FROM usage_daily WHERE day < ?').bind(oldest));
   }
   try {
     if (statements.length > 0) await db.batch(statements);
     if (prune) lastPruned = now;
   } catch (error) {
-    logFailure('usage_write_failed', error, { events: events.length });
+    logFailure('usage_write_failed', error, { rows: rows.length });
     throw error;
   }
 }

@@ -1,24 +1,25 @@
-// Gathers this isolate's usage events and sends them to the Queue in batches: one queue call per
-// batch instead of one per request keeps the ledger's cost off every request.
+// Gathers this isolate's usage and sends it to the Queue in batches: requests are summed into
+// their caller × model × day rows as they finish, so one queue message carries as many requests
+// as that row had in the interval, and the ledger's cost stays off every request.
 import { logFailure } from '../errors';
-import type { UsageEvent } from './log-line';
+import { addInto, rowKey, type UsageRow } from './row';
 
 /** A queue batch holds at most 100 messages. */
 const MAX_BATCH = 100;
 
-let pending: UsageEvent[] = [];
+let pending = new Map<string, UsageRow>();
 let scheduled: Promise<void> | undefined;
 
 /**
  * Sends a batch; a batch the queue refuses is split in halves and each half sent again, so one
- * event the queue cannot take never sinks the others. What still fails is logged with its count.
+ * row the queue cannot take never sinks the others. What still fails is logged with its count.
  */
-async function sendSplitting(queue: Queue<UsageEvent>, batch: readonly UsageEvent[]): Promise<void> {
+async function sendSplitting(queue: Queue<UsageRow>, batch: readonly UsageRow[]): Promise<void> {
   try {
     await queue.sendBatch(batch.map((body) => ({ body })));
   } catch (error) {
     if (batch.length === 1) {
-      logFailure('usage_queue_failed', error, { events: 1 });
+      logFailure('usage_queue_failed', error, { rows: 1, requests: batch[0]?.counters[0] ?? 0 });
       return;
     }
     const half = Math.ceil(batch.length / 2);
@@ -26,21 +27,26 @@ async function sendSplitting(queue: Queue<UsageEvent>, batch: readonly UsageEven
   }
 }
 
-async function flush(queue: Queue<UsageEvent>): Promise<void> {
-  const batch = pending;
-  pending = [];
+async function flush(queue: Queue<UsageRow>): Promise<void> {
+  const rows = [...pending.values()];
+  pending = new Map();
   scheduled = undefined;
-  if (batch.length > 0) await sendSplitting(queue, batch);
+  for (let start = 0; start < rows.length; start += MAX_BATCH) {
+    await sendSplitting(queue, rows.slice(start, start + MAX_BATCH));
+  }
 }
 
 /**
- * Adds an event; the promise settles once it is on the queue. Callers keep the request alive
- * with it (`waitUntil`), so the isolate cannot stop before the batch that holds its event. An
- * event waits up to `flushAfterMs` (USAGE_FLUSH_MS) for company.
+ * Adds one request's row; the promise settles once it is on the queue. Callers keep the request
+ * alive with it (`waitUntil`), so the isolate cannot stop before the batch that holds it. A row
+ * waits up to `flushAfterMs` (USAGE_FLUSH_MS) for more requests to join it.
  */
-export function send(event: UsageEvent, queue: Queue<UsageEvent>, flushAfterMs: number): Promise<void> {
-  pending.push(event);
-  if (pending.length >= MAX_BATCH || flushAfterMs === 0) return flush(queue);
+export function send(row: UsageRow, queue: Queue<UsageRow>, flushAfterMs: number): Promise<void> {
+  const key = rowKey(row);
+  const into = pending.get(key);
+  if (into) addInto(into, row);
+  else pending.set(key, row);
+  if (pending.size >= MAX_BATCH || flushAfterMs === 0) return flush(queue);
   scheduled ??= new Promise<void>((resolve) => setTimeout(resolve, flushAfterMs)).then(() => flush(queue));
   return scheduled;
 }

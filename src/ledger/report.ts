@@ -1,5 +1,5 @@
 // Reads the ledger for the admin API: totals per caller, model or day over a range of days.
-import { BUCKET_COUNT, quantile } from './histogram';
+import { BUCKET_COLUMNS as BUCKETS, quantile } from './histogram';
 import { ensureSchema } from './ledger';
 
 export type GroupBy = 'caller' | 'model' | 'day';
@@ -7,8 +7,6 @@ export type GroupBy = 'caller' | 'model' | 'day';
 export interface UsageRow {
   readonly [group: string]: string | number | null;
 }
-
-const BUCKETS = Array.from({ length: BUCKET_COUNT }, (_, index) => `t${index}`);
 
 /** `group` is one of three column names, or none for the total; never client text. */
 function query(group: GroupBy | undefined): string {

@@ -2,14 +2,15 @@
 // event onto the queue that feeds the ledger. Runs after the response, in waitUntil.
 import type { Spend } from '../accounting/settle';
 import type { RequestRecord } from '../context/record';
-import { logLine, usageEvent, type UsageEvent } from './log-line';
+import { logLine, usageEvent } from './log-line';
 import { send } from './outbox';
+import { rowOf, type UsageRow } from './row';
 
 interface Written {
   readonly record: RequestRecord;
   readonly response: Response;
   /** The ledger's queue and how long an event waits for a batch; absent when the ledger is off. */
-  readonly ledger: { readonly queue: Queue<UsageEvent>; readonly flushAfterMs: number } | undefined;
+  readonly ledger: { readonly queue: Queue<UsageRow>; readonly flushAfterMs: number } | undefined;
   readonly headersAt: number;
 }
 
@@ -25,5 +26,5 @@ export async function writeRecord({ record, response, ledger, headersAt }: Writt
   };
   console.log(JSON.stringify(logLine(record, finished, spend)));
   const event = usageEvent(record, finished, spend);
-  if (ledger && event) await send(event, ledger.queue, ledger.flushAfterMs);
+  if (ledger && event) await send(rowOf(event), ledger.queue, ledger.flushAfterMs);
 }

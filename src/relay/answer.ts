@@ -68,7 +68,7 @@ function isOpenAiError(text: string): boolean {
 }
 
 /** Upstream error bodies pass through (status, retry headers, body) with secrets redacted. */
-async function upstreamError(upstream: Response, redactor: Redactor): Promise<Response> {
+export async function upstreamError(upstream: Response, redactor: Redactor): Promise<Response> {
   const headers = clientResponseHeaders(upstream.headers, redactor);
   const text = redactErrorText(await upstream.text(), redactor);
   if (isOpenAiError(text)) return new Response(text, { status: upstream.status, headers });
@@ -83,12 +83,15 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
   const { redactor } = options.config;
   const contentType = upstream.headers.get('content-type') ?? 'application/json';
   const init = { status, headers: clientResponseHeaders(upstream.headers, redactor) };
-  const ended = (rest: Omit<Ending, 'status' | 'contentType'>) => Promise.resolve({ status, contentType, ...rest });
+  const ended = (rest: Omit<Ending, 'status' | 'contentType'>) =>
+    Promise.resolve({ status, contentType, ...rest });
   if (status < 200 || status >= 300 || !upstream.body) {
-    const response = status >= 400 ? await upstreamError(upstream, redactor) : new Response(upstream.body, init);
+    const response =
+      status >= 400 ? await upstreamError(upstream, redactor) : new Response(upstream.body, init);
     return { response, ended: ended({ complete: false }) };
   }
-  if (isEventStream(upstream.headers)) return relayStream(upstream.body, { ...options, status, contentType, init });
+  if (isEventStream(upstream.headers))
+    return relayStream(upstream.body, { ...options, status, contentType, init });
   const read = await readUpTo(upstream, LARGE_BODY_BYTES);
   if (read.rest) {
     const large = relayLargeBody(read.head, read.rest, { redactor, keepBytes: options.keepBytes });
@@ -117,7 +120,10 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
 async function readUpTo(
   upstream: Response,
   limit: number,
-): Promise<{ whole: Uint8Array; rest?: undefined } | { head: Uint8Array[]; rest: ReadableStreamDefaultReader<Uint8Array> }> {
+): Promise<
+  | { whole: Uint8Array; rest?: undefined }
+  | { head: Uint8Array[]; rest: ReadableStreamDefaultReader<Uint8Array> }
+> {
   const declared = Number(upstream.headers.get('content-length') ?? Number.NaN);
   if (declared <= limit) return { whole: new Uint8Array(await upstream.arrayBuffer()) };
   const reader = upstream.body!.getReader();
@@ -136,7 +142,11 @@ async function readUpTo(
 function redactedBody(text: string, redactor: Redactor): ArrayBuffer {
   const redacted = redactor.redact(text);
   if (redactor.finds(redacted)) {
-    throw new ProxyError(502, 'upstream_leaked_secret', 'The upstream answer contained a secret of this proxy.');
+    throw new ProxyError(
+      502,
+      'upstream_leaked_secret',
+      'The upstream answer contained a secret of this proxy.',
+    );
   }
   return toArrayBuffer(new TextEncoder().encode(redacted));
 }
@@ -164,7 +174,13 @@ function relayStream(body: ReadableStream<Uint8Array>, options: StreamAnswer): A
       : relayNative(body, { ...limits, transcript, ...stream });
   const ended = relay.ended.then(({ bytes, end, ...rest }): Ending => {
     const storable = bytes && rest.complete && !config.redactor.finds(decoder.decode(bytes));
-    return { status, contentType, streamEnd: end, ...rest, ...(storable ? { body: toArrayBuffer(bytes) } : {}) };
+    return {
+      status,
+      contentType,
+      streamEnd: end,
+      ...rest,
+      ...(storable ? { body: toArrayBuffer(bytes) } : {}),
+    };
   });
   return { response: new Response(relay.body, options.init), ended };
 }

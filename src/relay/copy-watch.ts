@@ -31,7 +31,10 @@ interface Reader {
  * stream rather than once per chunk. Once the stream shows its finishing event, it is read to its
  * end at once, so its accounting is not held back by a tick.
  */
-export async function watchCopy(copy: ReadableStream<Uint8Array>, options: WatchOptions): Promise<StreamEnding> {
+export async function watchCopy(
+  copy: ReadableStream<Uint8Array>,
+  options: WatchOptions,
+): Promise<StreamEnding> {
   const { transcript, gone } = options;
   const reader = largeReader(copy);
   const watch = watchStream(options, () => options.stopUpstream());

@@ -42,7 +42,8 @@ export function watchStream(limits: StreamLimits, onEnd: (why: 'idle' | 'too_lon
       onEnd(state.fired);
       return;
     }
-    if (idleLeft !== Infinity || durationLeft !== Infinity) timer = setTimeout(arm, Math.min(idleLeft, durationLeft));
+    if (idleLeft !== Infinity || durationLeft !== Infinity)
+      timer = setTimeout(arm, Math.min(idleLeft, durationLeft));
   };
   arm();
   return state;

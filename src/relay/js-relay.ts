@@ -72,7 +72,10 @@ async function pump(
   }
 }
 
-async function endWithError(writer: WritableStreamDefaultWriter<Uint8Array>, cause: 'idle' | 'too_long' | 'broken') {
+async function endWithError(
+  writer: WritableStreamDefaultWriter<Uint8Array>,
+  cause: 'idle' | 'too_long' | 'broken',
+) {
   await writer.write(streamErrorEvent(cause)).catch(() => undefined);
   await writer.close().catch(() => undefined);
   return cause;

@@ -38,7 +38,8 @@ export interface Relayed {
  */
 export function relayNative(upstream: ReadableStream<Uint8Array>, options: RelayOptions): Relayed {
   const [toClient, copy] = upstream.tee();
-  if (!options.piped) return { body: toClient, ended: watchCopy(copy, { ...options, gone: options.clientGone }) };
+  if (!options.piped)
+    return { body: toClient, ended: watchCopy(copy, { ...options, gone: options.clientGone }) };
   const { readable, writable } = new IdentityTransformStream();
   const pipeFailed = new AbortController();
   toClient.pipeTo(writable).catch(() => pipeFailed.abort());

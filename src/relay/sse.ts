@@ -143,7 +143,8 @@ const encoder = new TextEncoder();
 export function streamErrorEvent(cause: 'idle' | 'too_long' | 'broken'): Uint8Array {
   const message = {
     idle: 'The upstream stopped sending (STREAM_IDLE_TIMEOUT_MS); the response is incomplete.',
-    too_long: 'The stream ran longer than this proxy allows (STREAM_MAX_DURATION_MS); the response is incomplete.',
+    too_long:
+      'The stream ran longer than this proxy allows (STREAM_MAX_DURATION_MS); the response is incomplete.',
     broken: 'The upstream connection was lost before the response was complete.',
   }[cause];
   const error = openAiError(message, 'stream_interrupted', { type: 'server_error' });

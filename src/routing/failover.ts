@@ -30,7 +30,8 @@ export interface Unanswered {
   readonly mayHaveBilled: boolean;
 }
 
-export type Attempted = { readonly ok: true; readonly answered: Answered } | ({ readonly ok: false } & Unanswered);
+export type Attempted =
+  { readonly ok: true; readonly answered: Answered } | ({ readonly ok: false } & Unanswered);
 
 export interface FailoverPlan {
   readonly targets: readonly Target[];
@@ -56,7 +57,10 @@ export function attemptOrder(targets: readonly Target[], cooling: (target: Targe
   const ready = targets.filter((target) => !cooling(target));
   const round = ready.length > 0 ? ready : targets;
   const budget = Math.min(2 * targets.length, MAX_ATTEMPTS);
-  return Array.from({ length: Math.min(budget, 2 * round.length) }, (_, index) => round[index % round.length]!);
+  return Array.from(
+    { length: Math.min(budget, 2 * round.length) },
+    (_, index) => round[index % round.length]!,
+  );
 }
 
 /** What the upstream asked for: `retry-after-ms`, else `retry-after` in seconds or as a date. */
@@ -80,7 +84,9 @@ interface Failure {
 
 export async function callWithFailover(plan: FailoverPlan): Promise<Attempted> {
   const start = Date.now();
-  const order = attemptOrder(plan.targets, (target) => upstreamHealth.isCooling(healthKey(target.upstream), start));
+  const order = attemptOrder(plan.targets, (target) =>
+    upstreamHealth.isCooling(healthKey(target.upstream), start),
+  );
   const failures = new Map<Upstream, Failure>();
   const tried: Upstream[] = [];
   let last: Failure | undefined;
@@ -141,14 +147,19 @@ function unanswered(
   { tried, attempts, timedOut }: { tried: readonly Upstream[]; attempts: number; timedOut: boolean },
 ): Unanswered {
   const error =
-    last?.error ?? new ProxyError(504, 'upstream_timeout', 'No upstream answered within UPSTREAM_TIMEOUT_MS.');
+    last?.error ??
+    new ProxyError(504, 'upstream_timeout', 'No upstream answered within UPSTREAM_TIMEOUT_MS.');
   const names = tried.map((upstream) => upstream.name).join(', ');
   const headers: Record<string, string> = { 'x-upstream-attempts': String(attempts) };
   if (names) headers['x-upstream'] = names;
   if (attempts > 1) headers['x-should-retry'] = 'false';
-  const detail = attempts > 1 ? ` (${attempts} attempts; tried ${names})` : names ? ` (upstream: ${names})` : '';
+  const detail =
+    attempts > 1 ? ` (${attempts} attempts; tried ${names})` : names ? ` (upstream: ${names})` : '';
   return {
-    error: new ProxyError(error.status, error.code, `${error.message}${detail}`, { ...error.details, headers }),
+    error: new ProxyError(error.status, error.code, `${error.message}${detail}`, {
+      ...error.details,
+      headers,
+    }),
     tried,
     attempts,
     mayHaveBilled: timedOut,

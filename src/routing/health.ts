@@ -43,12 +43,19 @@ export function afterFailure(state: HealthState = healthy, failure: Failure): He
   const unreachable = state.unreachable + (failure.kind === 'unreachable' ? 1 : 0);
   const errorAnswers = state.errorAnswers + (failure.kind === 'error-answer' ? 1 : 0);
   const callers =
-    failure.kind === 'error-answer' && !state.callers.includes(failure.caller) && state.callers.length < CALLERS_FOR_ERRORS
+    failure.kind === 'error-answer' &&
+    !state.callers.includes(failure.caller) &&
+    state.callers.length < CALLERS_FOR_ERRORS
       ? [...state.callers, failure.caller]
       : state.callers;
   const counted = unreachable + (callers.length >= CALLERS_FOR_ERRORS ? errorAnswers : 0);
   const cools = counted >= FAILURES_TO_COOL && failure.coolDownMs > 0;
-  return { unreachable, errorAnswers, callers, coolUntil: cools ? failure.nowMs + failure.coolDownMs : state.coolUntil };
+  return {
+    unreachable,
+    errorAnswers,
+    callers,
+    coolUntil: cools ? failure.nowMs + failure.coolDownMs : state.coolUntil,
+  };
 }
 
 /** The thin stateful shell: one entry per upstream (name and URL), in this isolate. */

@@ -41,10 +41,14 @@ export function resolveModel(
   const slash = model.indexOf('/');
   // A prefix counts only when it names an upstream that serves the rest: OpenRouter's own ids
   // contain `/` too, and are routed by pattern like any other name.
-  const prefixed = slash > 0 ? routing.upstreams.find((upstream) => upstream.name === model.slice(0, slash)) : undefined;
+  const prefixed =
+    slash > 0 ? routing.upstreams.find((upstream) => upstream.name === model.slice(0, slash)) : undefined;
   const rest = model.slice(slash + 1);
-  if (prefixed && serves(prefixed, rest)) return { via: 'prefix', targets: [{ upstream: prefixed, model: rest }] };
-  const claiming = routing.upstreams.filter((upstream) => upstream.models !== undefined && serves(upstream, model));
+  if (prefixed && serves(prefixed, rest))
+    return { via: 'prefix', targets: [{ upstream: prefixed, model: rest }] };
+  const claiming = routing.upstreams.filter(
+    (upstream) => upstream.models !== undefined && serves(upstream, model),
+  );
   const serving =
     claiming.length > 0
       ? claiming

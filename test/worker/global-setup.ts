@@ -13,6 +13,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY, name: 'primary' });
   const secondary = await startMockUpstream({ apiKey: SECONDARY_KEY, name: 'secondary' });
   const azure = await startMockUpstream({ apiKey: AZURE_KEY, name: 'azure' });
+  // Lists a model whose `owned_by` is the key it was called with: the catalogue must redact it.
+  const hostile = await startMockUpstream({
+    apiKey: UPSTREAM_KEY,
+    name: 'hostile',
+    extraModels: ['leak-key'],
+  });
   const idp = await startIdentityProvider();
   const restoreOutput = quietProcessOutput();
   project.provide('upstreamUrl', mock.url);
@@ -21,9 +27,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('secondaryKey', SECONDARY_KEY);
   project.provide('azureUrl', azure.url);
   project.provide('azureKey', AZURE_KEY);
+  project.provide('hostileUrl', hostile.url);
   project.provide('identityProvider', { url: idp.url, keys: idp.keys });
   return async () => {
-    await Promise.all([mock.close(), secondary.close(), azure.close(), idp.close()]);
+    await Promise.all([mock.close(), secondary.close(), azure.close(), hostile.close(), idp.close()]);
     restoreOutput();
   };
 }

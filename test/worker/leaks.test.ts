@@ -1,6 +1,6 @@
 // A hostile upstream echoes the key it received, in every form a client could decode, in
 // headers, JSON bodies and streams, or redirects the proxy. Nothing of the key reaches a client.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { leakedForm } from '../mock-upstream/hostile.mjs';
 import { CLIENT_KEY, post, received, send, uniqueTag, upstreamKey } from './helpers';
 
@@ -82,11 +82,15 @@ describe('the key never reaches a client', () => {
       leak(uniqueTag(), { form: 'base64-bearer' }, { input: 'x' }),
     );
     expect(carriesKey(await everything(embeddings.response), 'base64-bearer')).toBe(false);
-    const model = await send('/v1/models/leak-key', { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
-    expect(model.response.status).toBe(200);
-    const text = await model.response.text();
-    expect(text).not.toContain(upstreamKey);
-    expect(JSON.parse(text)).toMatchObject({ id: 'leak-key', owned_by: 'Bearer [redacted]' });
+    const hostile = { OPENAI_BASE_URL: inject('hostileUrl') };
+    const auth = { headers: { authorization: `Bearer ${CLIENT_KEY}` } };
+    for (const path of ['/v1/models', '/v1/models/leak-key']) {
+      const model = await send(path, auth, hostile);
+      expect(model.response.status).toBe(200);
+      const text = await model.response.text();
+      expect(text).not.toContain(upstreamKey);
+      expect(text).toContain('"owned_by":"Bearer [redacted]"');
+    }
   });
 
   it('leaves a body that holds no secret byte for byte as the upstream sent it', async () => {

@@ -353,7 +353,10 @@ describe('the catalogue', () => {
 describe('configuration', () => {
   it.each([
     [[{ name: 'Bad Name', baseUrl: upstreamUrl }], 'UPSTREAMS entry 1: "name"'],
-    [[{ name: 'x', baseUrl: upstreamUrl, keyVar: 'MISSING_SECRET' }], 'UPSTREAMS entry 1: "keyVar" names a secret that is not set'],
+    [
+      [{ name: 'x', baseUrl: upstreamUrl, keyVar: 'MISSING_SECRET' }],
+      'UPSTREAMS entry 1: "keyVar" names a secret that is not set',
+    ],
     [[{ name: 'x', baseUrl: 'ftp://nope' }], 'UPSTREAMS entry 1: "baseUrl"'],
     [[{ name: 'x', baseUrl: upstreamUrl, kind: 'azure' }], '"apiVersion" is required'],
     [

@@ -5,7 +5,11 @@ import { relayInJs } from '../../src/relay/js-relay';
 import { EventSplitter, isUsageOnlyChunk, usageInLines } from '../../src/relay/sse';
 import { Transcript } from '../../src/relay/transcript';
 
-const FINISH = { 'chat.completions': 'done-marker', completions: 'done-marker', responses: 'completed-event' } as const;
+const FINISH = {
+  'chat.completions': 'done-marker',
+  completions: 'done-marker',
+  responses: 'completed-event',
+} as const;
 const relayOptions = { idleTimeoutMs: 0, maxDurationMs: 0, redactor: secretRedactor([]) };
 
 const bytes = (text: string) => new TextEncoder().encode(text);

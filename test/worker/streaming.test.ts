@@ -69,7 +69,10 @@ describe('streaming relay', () => {
 
   it('cancels the upstream request when the client disconnects', async () => {
     const tag = uniqueTag('abort');
-    const { response, disconnect } = await post('/v1/chat/completions', chatStream(tag, { scenario: 'stall' }));
+    const { response, disconnect } = await post(
+      '/v1/chat/completions',
+      chatStream(tag, { scenario: 'stall' }),
+    );
     const reader = response.body!.getReader();
     await reader.read();
     await disconnect(reader);
