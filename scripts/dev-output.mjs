@@ -1,47 +1,105 @@
 // @ts-check
-// Passes `wrangler dev` output through, minus what workerd prints for failures the proxy has
-// already handled. A POST whose upstream cannot be reached (DNS, refused connection) makes
-// workerd log the failure with native stack dumps and an "Uncaught Error: internal error" from
-// its own request-body task, even though the Worker caught the error and answered 502: it
-// happens with a five-line Worker too. One readable line replaces each burst.
+// Passes `wrangler dev` output through, minus what would mislead or bury the useful lines, and
+// says when the Worker is ready (again). Left out:
+// - workerd's bursts for failures the proxy has already handled. A POST whose upstream cannot be
+//   reached (DNS, refused connection) makes workerd log native stack dumps and an "Uncaught
+//   Error: internal error" from its own request-body task, even though the Worker caught the
+//   error and answered 502: it happens with a five-line Worker too. One readable line replaces it.
+// - workerd's fatal stack for a port in use: wrangler says the same in one line right after.
+// - the request log lines of the checks dev makes itself (expectEcho), so a misconfigured
+//   Worker does not fill the log with `GET /healthz 503`.
+// - "Your types might be out of date" while a .dev.vars exists: wrangler counts its names into
+//   the types, but worker-configuration.d.ts is generated from wrangler.toml alone and
+//   committed; `npm run typecheck` still catches types that lag behind wrangler.toml.
+import { EventEmitter } from 'node:events';
 import readline from 'node:readline';
 
 /** How long after a connection failure its echoes (stack dumps, "internal error") still belong to it. */
 const ECHO_MS = 2000;
 /** How often the same failure is reported again. */
 const REPEAT_MS = 30_000;
+/** How long an expected echo of dev's own request is waited for. */
+const EXPECT_MS = 5000;
 
 /** @param {string} line */
 const plain = (line) => line.replace(/\x1b\[[0-9;]*m/g, '');
 
-/**
- * @param {NodeJS.ReadableStream} from
- * @param {NodeJS.WritableStream} to
- */
-export function filterRuntimeNoise(from, to) {
-  let lastFailure = 0;
+/** Emits `ready` with the Worker's origin each time wrangler has (re)started it. */
+export class WranglerOutput extends EventEmitter {
+  #lastFailure = 0;
   /** @type {Map<string, number>} */
-  const reported = new Map();
-  readline.createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => {
-    const text = plain(line);
+  #reported = new Map();
+  /** @type {{ pattern: RegExp, until: number }[]} */
+  #expected = [];
+  #origin = '';
+  #localVars;
+
+  /**
+   * @param {{ stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream }} child
+   * @param {{ localVars: boolean }} options localVars: a .dev.vars exists
+   */
+  constructor(child, { localVars }) {
+    super();
+    this.#localVars = localVars;
+    for (const [from, to] of /** @type {const} */ ([
+      [child.stdout, process.stdout],
+      [child.stderr, process.stderr],
+    ])) {
+      readline.createInterface({ input: from, crlfDelay: Infinity }).on('line', (line) => {
+        if (this.#keep(plain(line))) to.write(`${line}\n`);
+      });
+    }
+  }
+
+  /** Leaves out the next line that matches `pattern`: the log of a request dev makes itself. */
+  expectEcho(/** @type {RegExp} */ pattern) {
+    // One at a time per pattern: a request that never arrived (not listening yet) logs nothing.
+    this.#expected = this.#expected.filter((echo) => echo.pattern.source !== pattern.source);
+    this.#expected.push({ pattern, until: Date.now() + EXPECT_MS });
+  }
+
+  /** @param {string} text @returns {boolean} */
+  #keep(text) {
+    const now = Date.now();
+    const ready = /Ready on (https?:\/\/\S+)/.exec(text)?.[1];
+    if (ready !== undefined) this.#origin = ready;
+    if (ready !== undefined || /Local server updated and ready/.test(text)) {
+      setImmediate(() => this.emit('ready', this.#origin));
+    }
+    this.#expected = this.#expected.filter((echo) => echo.until > now);
+    const echo = this.#expected.findIndex(({ pattern }) => pattern.test(text));
+    if (echo !== -1) {
+      this.#expected.splice(echo, 1);
+      return false;
+    }
+    if (this.#localVars && /Your types might be out of date/.test(text)) return false;
+    if (/Fatal uncaught kj::Exception: .*Address already in use/.test(text)) {
+      this.#lastFailure = now;
+      return false;
+    }
+    return this.#keepFailure(text, now);
+  }
+
+  /** @param {string} text @param {number} now */
+  #keepFailure(text, now) {
     const failure =
       /DNS lookup failed.*params\.host = ([^;\s]+)/.exec(text)?.[1] ??
       (/connect\(\): Connection refused/.test(text) ? 'a refused connection' : undefined);
-    const now = Date.now();
     if (failure !== undefined) {
-      lastFailure = now;
-      if (now - (reported.get(failure) ?? 0) > REPEAT_MS) {
-        reported.set(failure, now);
+      this.#lastFailure = now;
+      if (now - (this.#reported.get(failure) ?? 0) > REPEAT_MS) {
+        this.#reported.set(failure, now);
         const what = failure === 'a refused connection' ? failure : `a DNS lookup of ${failure}`;
-        to.write(`dev: the upstream could not be reached (${what}); clients get 502 upstream_unreachable.\n`);
+        process.stderr.write(
+          `dev: the upstream could not be reached (${what}); clients get 502 upstream_unreachable.\n`,
+        );
       }
-      return;
+      return false;
     }
     const echo =
       /^\s*stack: .*workerd@/.test(text) ||
       /Uncaught Error: internal error; reference = /.test(text) ||
-      (text.trim() === '' && now - lastFailure < ECHO_MS);
-    if (echo && now - lastFailure < ECHO_MS) return;
-    to.write(`${line}\n`);
-  });
+      text.trim() === '';
+    return !(echo && now - this.#lastFailure < ECHO_MS);
+  }
 }

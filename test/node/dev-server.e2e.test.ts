@@ -1,22 +1,46 @@
-// The README's run command, as a new user runs it: `npm run dev` with no API key streams offline.
+// The README's run command, as a new user runs it: `npm run dev` with no API key streams offline;
+// with a .dev.vars it runs what that configures, and follows it when it is saved again.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.mjs';
 
-let dev: ChildProcess;
+interface Dev {
+  child: ChildProcess;
+  output: () => string;
+}
+
+let dev: Dev;
 let output = '';
+let port = 0;
 
-/** Starts scripts/dev.mjs offline on a free port with `env`; collects what it prints. */
-async function startDev(env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
+/**
+ * Starts scripts/dev.mjs in `cwd` with `env` and `args`; collects what it prints. OFFLINE=1 unless
+ * the test says otherwise: a developer's own .dev.vars must not send a test to a real provider.
+ */
+function startDev(env: Record<string, string>, args: string[] = [], cwd = process.cwd()): Dev {
   let text = '';
-  // OFFLINE=1: a developer's own .dev.vars must not send this test to a real provider.
-  const child = spawn(process.execPath, ['scripts/dev.mjs'], {
-    env: { ...process.env, OFFLINE: '1', PORT: String(await freePort()), ...env },
+  const child = spawn(process.execPath, [join(cwd, 'scripts/dev.mjs'), ...args], {
+    cwd,
+    env: { ...process.env, OFFLINE: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   return { child, output: () => text };
+}
+
+/** Waits until dev has printed `text` (a count of times); throws with its output if it does not. */
+async function waitFor({ child, output: printed }: Dev, text: string, times = 1): Promise<void> {
+  const deadline = Date.now() + 50_000;
+  while (printed().split(text).length - 1 < times) {
+    if (Date.now() > deadline || child.exitCode !== null)
+      throw new Error(`npm run dev did not print "${text}":\n${printed()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 async function stopDev(child: ChildProcess): Promise<void> {
@@ -29,33 +53,36 @@ async function stopDev(child: ChildProcess): Promise<void> {
 async function freePort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
+  const free = (server.address() as net.AddressInfo).port;
   await new Promise((resolve) => server.close(resolve));
-  return port;
+  return free;
 }
 
 beforeAll(async () => {
-  const started = await startDev({});
-  dev = started.child;
-  const deadline = Date.now() + 50_000;
-  while (!started.output().includes('Ctrl-C stops everything')) {
-    if (Date.now() > deadline || dev.exitCode !== null)
-      throw new Error(`npm run dev did not start:\n${started.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  output = started.output();
+  port = await freePort();
+  dev = startDev({}, ['--port', String(port)]);
+  await waitFor(dev, 'Ctrl-C stops everything');
+  output = dev.output();
 }, 60_000);
 
-afterAll(() => stopDev(dev));
+afterAll(() => stopDev(dev.child));
 
 describe('npm run dev (offline)', () => {
-  it('prints the base URL, a development key, which upstream it uses and a curl line', () => {
-    expect(output).toMatch(/OpenAI base URL\s+http:\/\/127\.0\.0\.1:\d+\/v1/);
+  it('serves on the port given with --port and prints the base URL, a key, the upstream and a curl line', () => {
+    expect(output).toContain(`OpenAI base URL  http://127.0.0.1:${port}/v1`);
     expect(output).toContain('dev-key-local');
     expect(output).toMatch(/running against the bundled MOCK upstream at http:\/\/127\.0\.0\.1:\d+\/v1/);
     expect(output).toContain('PROXY_KEY=dev-key-local');
     expect(output).not.toContain('Your types might be out of date');
     expect(output).toMatch(/curl -N http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
+  });
+
+  it("is quiet offline: no Request.cf fetch, telemetry notice, update check or its own health checks' log", () => {
+    expect(output).not.toContain('Request.cf');
+    expect(output).not.toContain('ENOTFOUND');
+    expect(output).not.toContain('telemetry');
+    expect(output).not.toContain('update available');
+    expect(output).not.toContain('GET /healthz');
   });
 
   it('streams the echo model word by word to the printed URL and key', async () => {
@@ -96,21 +123,120 @@ describe('npm run dev (offline)', () => {
 });
 
 describe('npm run dev with a misconfigured variable', () => {
-  it('prints the variable and the rule at once, without values', async () => {
-    const { child, output: printed } = await startDev({ REQUESTS_PER_MINUTE: 'lots' });
+  it('prints the variable and the rule at once, without values, and where to fix it', async () => {
+    const started = startDev({ REQUESTS_PER_MINUTE: 'lots', PORT: String(await freePort()) });
     try {
-      const deadline = Date.now() + 50_000;
-      while (!printed().includes('REQUESTS_PER_MINUTE must be')) {
-        if (Date.now() > deadline || child.exitCode !== null)
-          throw new Error(`no config error printed:\n${printed()}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(printed()).toMatch(
+      await waitFor(started, 'REQUESTS_PER_MINUTE must be');
+      expect(started.output()).toMatch(
         /dev: Proxy misconfigured: REQUESTS_PER_MINUTE must be a non-negative integer/,
       );
-      expect(printed()).not.toContain('openai-edge-proxy is running');
+      expect(started.output()).toContain('REQUESTS_PER_MINUTE comes from your shell');
+      expect(started.output()).not.toContain('openai-edge-proxy is running');
+      const own = started
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('dev:'));
+      expect(own.join('\n')).not.toContain('lots');
     } finally {
-      await stopDev(child);
+      await stopDev(started.child);
     }
   }, 60_000);
+});
+
+describe('npm run dev arguments', () => {
+  it('refuses a port that is taken in one line, without starting wrangler', async () => {
+    const taken = net.createServer();
+    const busy = await freePort();
+    await new Promise<void>((resolve) => taken.listen(busy, '127.0.0.1', resolve));
+    try {
+      const started = startDev({}, ['--port', String(busy)]);
+      const code = await new Promise((resolve) => started.child.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(started.output()).toBe(
+        `dev: port ${busy} (--port) is already in use on 127.0.0.1, perhaps by another npm run dev; stop that, or choose another port with --port N.\n`,
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+  });
+
+  it('prints its usage for --help, naming --port and PORT', async () => {
+    const started = startDev({}, ['--help']);
+    const code = await new Promise((resolve) => started.child.once('exit', resolve));
+    expect(code).toBe(0);
+    expect(started.output()).toMatch(/^Usage: npm run dev/);
+    expect(started.output()).toContain('--port N');
+    expect(started.output()).toContain('PORT=N');
+  });
+});
+
+describe('npm run dev with a .dev.vars (in a copy of the project)', () => {
+  let project: string;
+  let upstream: MockUpstream;
+  let started: Dev;
+  let types = '';
+
+  const devVars = (rpm: string) =>
+    [
+      `UPSTREAMS='${JSON.stringify([{ name: 'primary', baseUrl: upstream.url, keyVar: 'PRIMARY_KEY', models: ['echo-*'] }])}'`,
+      `MODEL_ALIASES='{"fast":["primary/echo-1"]}'`,
+      'PRIMARY_KEY=sk-dev-vars-test-0123456789',
+      'EXTRA_LOCAL_NAME=not-in-wrangler-toml',
+      `REQUESTS_PER_MINUTE=${rpm}`,
+      '',
+    ].join('\n');
+
+  beforeAll(async () => {
+    project = await mkdtemp(join(tmpdir(), 'dev-vars-'));
+    for (const path of ['src', 'public', 'scripts', 'test/mock-upstream']) {
+      await cp(resolve(path), join(project, path), { recursive: true });
+    }
+    for (const file of ['wrangler.toml', 'worker-configuration.d.ts', 'package.json', 'tsconfig.json']) {
+      await cp(resolve(file), join(project, file));
+    }
+    await symlink(resolve('node_modules'), join(project, 'node_modules'), 'dir');
+    types = await readFile(join(project, 'worker-configuration.d.ts'), 'utf8');
+    upstream = await startMockUpstream({ apiKey: 'sk-dev-vars-test-0123456789' });
+    await writeFile(join(project, '.dev.vars'), devVars('lots'));
+    // No OFFLINE: the point is that .dev.vars decides.
+    started = startDev({ OFFLINE: '' }, ['--port', String(await freePort())], project);
+  });
+
+  afterAll(async () => {
+    await stopDev(started.child);
+    await upstream.close();
+    await rm(project, { recursive: true, force: true });
+  });
+
+  it('restarts with .dev.vars when it is saved, then lists the configured upstreams and no mock', async () => {
+    await waitFor(started, 'REQUESTS_PER_MINUTE must be');
+    expect(started.output()).toContain('fix it in .dev.vars (saving it restarts the Worker)');
+    await writeFile(join(project, '.dev.vars'), devVars('100'));
+    await waitFor(started, 'Ctrl-C stops everything');
+    const printed = started.output();
+    expect(printed).toContain('dev: .dev.vars changed; restarting the Worker with it.');
+    expect(printed).toMatch(
+      /running against the upstreams in UPSTREAMS:\n {2}primary {2}http:\/\/127\.0\.0\.1:\d+\/v1 {2}key from PRIMARY_KEY\n/,
+    );
+    expect(printed).toContain('Model aliases (MODEL_ALIASES): fast');
+    expect(printed).not.toContain('MOCK');
+    // dev's own health checks are not in wrangler's request log.
+    expect(printed).not.toContain('GET /healthz');
+    expect(printed).not.toContain('GET /v1/models');
+
+    const baseURL = /OpenAI base URL\s+(\S+)/.exec(printed)![1]!;
+    const response = await fetch(`${baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer dev-key-local', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-upstream')).toBe('primary');
+    expect(upstream.requests.at(-1)?.headers['authorization']).toBe('Bearer sk-dev-vars-test-0123456789');
+  }, 120_000);
+
+  it('leaves worker-configuration.d.ts as committed, and says nothing about types', async () => {
+    expect(await readFile(join(project, 'worker-configuration.d.ts'), 'utf8')).toBe(types);
+    expect(started.output()).not.toMatch(/types (looked|might be) out of date/);
+  });
 });

@@ -1,0 +1,134 @@
+// @ts-check
+// What `npm run dev` runs the Worker against, decided from .dev.vars, wrangler.toml's [vars] and
+// the shell, the way the Worker itself will read them: the bundled mock, the UPSTREAMS list, or
+// the one upstream OPENAI_BASE_URL names. Also the `--var` settings that go with that choice.
+import { existsSync, readFileSync } from 'node:fs';
+import { parse } from 'smol-toml';
+import { readDevVars } from './dev-vars.mjs';
+
+export const DEV_KEY = 'dev-key-local';
+/** Signs browser tokens with the mock only; printed so `npm run token` can mint with it. */
+export const DEV_TOKEN_SECRET = 'dev-token-secret-for-local-use-only-0123456789';
+/** Opens the usage dashboard with the mock only; printed in the banner. */
+export const DEV_ADMIN_KEY = 'dev-admin-key-for-local-use-only-0123456789';
+/** The placeholder in .dev.vars.example: a copied, unedited file still means "no key". */
+const PLACEHOLDER_KEY = 'sk-your-provider-key';
+/** Settings that may be passed from the shell, e.g. `ALLOW_ANONYMOUS=true npm run dev`. */
+const PASSED_THROUGH = [
+  'ALLOW_ANONYMOUS',
+  'REQUESTS_PER_MINUTE',
+  'TOKENS_PER_DAY',
+  'ALLOWED_MODELS',
+  'CACHE_TTL',
+  'CACHE_SCOPE',
+  'STREAM_RELAY',
+];
+
+/**
+ * @typedef {{ name: string, baseUrl: string, keyVar: string | undefined }} UpstreamEntry
+ * @typedef {object} DevSettings
+ * @property {'mock' | 'upstreams' | 'single'} mode
+ * @property {string} reason why the mock runs (mode `mock` only)
+ * @property {UpstreamEntry[]} upstreams UPSTREAMS as far as it reads (mode `upstreams`)
+ * @property {string[]} aliases the MODEL_ALIASES names
+ * @property {string} baseUrl the one upstream's base URL (mode `single`)
+ * @property {string[]} ownKeys client keys from PROXY_KEYS (the part of each entry before its options)
+ * @property {boolean} adminKey ADMIN_KEY is set
+ * @property {string[]} fromShell the PASSED_THROUGH names set in the shell
+ * @property {string[]} vars `NAME:value` settings for `wrangler dev --var`, except the mock's URL
+ */
+
+/** @param {unknown} value @returns {value is Record<string, unknown>} */
+const isObject = (value) => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A [vars] value as the Worker sees it: JSON values stay JSON, also in .dev.vars as a string. */
+function parseJson(/** @type {unknown} */ value) {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** @param {string} devVarsPath @param {string} configPath @param {NodeJS.ProcessEnv} env */
+export function readDevSettings(devVarsPath, configPath, env) {
+  /** @type {Record<string, unknown>} */
+  let tomlVars = {};
+  try {
+    const vars = parse(readFileSync(configPath, 'utf8'))['vars'];
+    if (isObject(vars)) tomlVars = vars;
+  } catch {
+    // wrangler reports a broken wrangler.toml itself
+  }
+  return decideDevSettings(readDevVars(devVarsPath), tomlVars, env);
+}
+
+/**
+ * @param {Map<string, string>} devVars
+ * @param {Record<string, unknown>} tomlVars
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {DevSettings}
+ */
+export function decideDevSettings(devVars, tomlVars, env) {
+  // .dev.vars overrides [vars], also with ''; '' means unset, as in the Worker.
+  /** @param {string} name @returns {unknown} */
+  const setting = (name) => {
+    const value = devVars.has(name) ? devVars.get(name) : tomlVars[name];
+    return value === '' || value === null ? undefined : value;
+  };
+  const providerKey = devVars.get('OPENAI_API_KEY') ?? '';
+  const upstreamsValue = setting('UPSTREAMS');
+  const upstreamsJson = parseJson(upstreamsValue);
+  // A malformed UPSTREAMS still means "not the mock": the Worker then names the rule it breaks.
+  const entries = Array.isArray(upstreamsJson) ? upstreamsJson.filter(isObject) : [];
+  const upstreams = entries.map((entry) => ({
+    name: String(entry['name'] ?? '?'),
+    baseUrl: String(entry['baseUrl'] ?? '?'),
+    keyVar: typeof entry['keyVar'] === 'string' ? entry['keyVar'] : undefined,
+  }));
+  const aliases = parseJson(setting('MODEL_ALIASES'));
+  const ownKeys = (devVars.get('PROXY_KEYS') ?? '')
+    .split(',')
+    .map((entry) => entry.trim().split(/\s+/)[0] ?? '')
+    .filter((key) => key !== '');
+  const fromShell = PASSED_THROUGH.filter((name) => (env[name] ?? '') !== '');
+
+  /** @type {DevSettings['mode']} */
+  let mode = 'mock';
+  let reason = '';
+  // OFFLINE=1 forces the mock upstream even when .dev.vars names real ones.
+  if (env['OFFLINE'] === '1') reason = 'OFFLINE=1';
+  else if (upstreamsValue !== undefined) mode = 'upstreams';
+  else if (providerKey !== '' && providerKey !== PLACEHOLDER_KEY) mode = 'single';
+  else if (providerKey === PLACEHOLDER_KEY) reason = '.dev.vars still has the example OPENAI_API_KEY';
+  else reason = 'no OPENAI_API_KEY in .dev.vars';
+
+  // PLAYGROUND_DEV_KEY lets the playground fill in a client key, only for pages opened on this
+  // machine's loopback address. `--var` overrides .dev.vars and [vars].
+  const vars = ['PLAYGROUND:true', `PLAYGROUND_DEV_KEY:${ownKeys[0] ?? DEV_KEY}`];
+  if (ownKeys.length === 0) vars.push(`PROXY_KEYS:${DEV_KEY}`);
+  if (mode === 'mock') {
+    // The mock is the one upstream: configured ones are set aside, and no real key leaves.
+    vars.push('UPSTREAMS:', 'MODEL_ALIASES:', 'OPENAI_API_KEY:');
+    // Lets examples/browser.html work from a file or any local server. Only with the mock: a
+    // well-known key plus `*` in front of a real provider key would let any web page spend it.
+    vars.push('ALLOWED_ORIGINS:*', `TOKEN_SECRET:${DEV_TOKEN_SECRET}`, `ADMIN_KEY:${DEV_ADMIN_KEY}`);
+  }
+  vars.push(...fromShell.map((name) => `${name}:${env[name]}`));
+
+  return {
+    mode,
+    reason,
+    upstreams,
+    aliases: mode !== 'mock' && isObject(aliases) ? Object.keys(aliases) : [],
+    baseUrl: String(setting('OPENAI_BASE_URL') ?? 'https://api.openai.com/v1'),
+    ownKeys,
+    adminKey: mode === 'mock' || setting('ADMIN_KEY') !== undefined,
+    fromShell,
+    vars,
+  };
+}
+
+/** The file's text, '' when it does not exist: what a change of .dev.vars is compared by. */
+export const snapshot = (/** @type {string} */ path) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
