@@ -8,7 +8,8 @@ import { createRequire } from 'node:module';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
 import { banner } from './dev-banner.mjs';
 import { WranglerOutput } from './dev-output.mjs';
-import { readDevSettings, snapshot } from './dev-settings.mjs';
+import { readDevSettings } from './dev-settings.mjs';
+import { snapshot } from './dev-vars.mjs';
 
 export const DEV_VARS = '.dev.vars';
 export const CONFIG = 'wrangler.toml';
@@ -80,6 +81,9 @@ export async function startSession({ host, port, rest }) {
   };
 }
 
+/** @param {string} url */
+const get = (url) => fetch(url, { signal: AbortSignal.timeout(10_000) });
+
 /**
  * Asks /healthz once (wrangler logs each request, so no polling). A misconfigured Worker answers
  * 503 naming the variable; the message with the rule comes from any other route, which says it
@@ -91,14 +95,13 @@ async function healthProblem(origin, output) {
   for (let attempt = 0; attempt < 20; attempt += 1) {
     try {
       output.expectEcho(/ GET \/healthz /);
-      const health = await fetch(`${origin}/healthz`);
+      const health = await get(`${origin}/healthz`);
       if (health.ok) return undefined;
       const variable = /misconfigured: (\w+)/.exec(await health.text())?.[1] ?? '';
       output.expectEcho(/ GET \/v1\/models /);
       output.expectEcho(/"event":"request".*"route":"\/v1\/models"/);
-      const detail = /** @type {{ error?: { message?: string } }} */ (
-        await (await fetch(`${origin}/v1/models`)).json().catch(() => ({}))
-      );
+      const models = await get(`${origin}/v1/models`);
+      const detail = /** @type {{ error?: { message?: string } }} */ (await models.json().catch(() => ({})));
       return { variable, message: detail.error?.message ?? `/healthz answered ${health.status}` };
     } catch {
       // not listening yet: nothing was logged

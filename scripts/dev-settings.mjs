@@ -2,7 +2,7 @@
 // What `npm run dev` runs the Worker against, decided from .dev.vars, wrangler.toml's [vars] and
 // the shell, the way the Worker itself will read them: the bundled mock, the UPSTREAMS list, or
 // the one upstream OPENAI_BASE_URL names. Also the `--var` settings that go with that choice.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse } from 'smol-toml';
 import { readDevVars } from './dev-vars.mjs';
 
@@ -65,6 +65,40 @@ export function readDevSettings(devVarsPath, configPath, env) {
 }
 
 /**
+ * The mock unless something real is configured; OFFLINE=1 forces it even then.
+ * @param {(name: string) => unknown} setting @param {Map<string, string>} devVars @param {NodeJS.ProcessEnv} env
+ * @returns {{ mode: DevSettings['mode'], reason: string }}
+ */
+function decideMode(setting, devVars, env) {
+  const providerKey = devVars.get('OPENAI_API_KEY') ?? '';
+  if (env['OFFLINE'] === '1') return { mode: 'mock', reason: 'OFFLINE=1' };
+  // A malformed UPSTREAMS still means "not the mock": the Worker then names the rule it breaks.
+  if (setting('UPSTREAMS') !== undefined) return { mode: 'upstreams', reason: '' };
+  if (providerKey === PLACEHOLDER_KEY)
+    return { mode: 'mock', reason: '.dev.vars still has the example OPENAI_API_KEY' };
+  if (providerKey !== '') return { mode: 'single', reason: '' };
+  return { mode: 'mock', reason: 'no OPENAI_API_KEY in .dev.vars' };
+}
+
+/**
+ * `--var` settings, which override .dev.vars and [vars]. PLAYGROUND_DEV_KEY lets the playground
+ * fill in a client key, only for pages opened on this machine's loopback address.
+ * @param {boolean} mock @param {string[]} ownKeys @param {string[]} fromShell @param {NodeJS.ProcessEnv} env
+ */
+function wranglerVars(mock, ownKeys, fromShell, env) {
+  const vars = ['PLAYGROUND:true', `PLAYGROUND_DEV_KEY:${ownKeys[0] ?? DEV_KEY}`];
+  if (ownKeys.length === 0) vars.push(`PROXY_KEYS:${DEV_KEY}`);
+  if (mock) {
+    // The mock is the one upstream: configured ones are set aside, and no real key leaves.
+    vars.push('UPSTREAMS:', 'MODEL_ALIASES:', 'OPENAI_API_KEY:');
+    // Lets examples/browser.html work from a file or any local server. Only with the mock: a
+    // well-known key plus `*` in front of a real provider key would let any web page spend it.
+    vars.push('ALLOWED_ORIGINS:*', `TOKEN_SECRET:${DEV_TOKEN_SECRET}`, `ADMIN_KEY:${DEV_ADMIN_KEY}`);
+  }
+  return [...vars, ...fromShell.map((name) => `${name}:${env[name]}`)];
+}
+
+/**
  * @param {Map<string, string>} devVars
  * @param {Record<string, unknown>} tomlVars
  * @param {NodeJS.ProcessEnv} env
@@ -77,58 +111,27 @@ export function decideDevSettings(devVars, tomlVars, env) {
     const value = devVars.has(name) ? devVars.get(name) : tomlVars[name];
     return value === '' || value === null ? undefined : value;
   };
-  const providerKey = devVars.get('OPENAI_API_KEY') ?? '';
-  const upstreamsValue = setting('UPSTREAMS');
-  const upstreamsJson = parseJson(upstreamsValue);
-  // A malformed UPSTREAMS still means "not the mock": the Worker then names the rule it breaks.
-  const entries = Array.isArray(upstreamsJson) ? upstreamsJson.filter(isObject) : [];
-  const upstreams = entries.map((entry) => ({
-    name: String(entry['name'] ?? '?'),
-    baseUrl: String(entry['baseUrl'] ?? '?'),
-    keyVar: typeof entry['keyVar'] === 'string' ? entry['keyVar'] : undefined,
-  }));
+  const { mode, reason } = decideMode(setting, devVars, env);
+  const upstreams = parseJson(setting('UPSTREAMS'));
   const aliases = parseJson(setting('MODEL_ALIASES'));
   const ownKeys = (devVars.get('PROXY_KEYS') ?? '')
     .split(',')
     .map((entry) => entry.trim().split(/\s+/)[0] ?? '')
     .filter((key) => key !== '');
   const fromShell = PASSED_THROUGH.filter((name) => (env[name] ?? '') !== '');
-
-  /** @type {DevSettings['mode']} */
-  let mode = 'mock';
-  let reason = '';
-  // OFFLINE=1 forces the mock upstream even when .dev.vars names real ones.
-  if (env['OFFLINE'] === '1') reason = 'OFFLINE=1';
-  else if (upstreamsValue !== undefined) mode = 'upstreams';
-  else if (providerKey !== '' && providerKey !== PLACEHOLDER_KEY) mode = 'single';
-  else if (providerKey === PLACEHOLDER_KEY) reason = '.dev.vars still has the example OPENAI_API_KEY';
-  else reason = 'no OPENAI_API_KEY in .dev.vars';
-
-  // PLAYGROUND_DEV_KEY lets the playground fill in a client key, only for pages opened on this
-  // machine's loopback address. `--var` overrides .dev.vars and [vars].
-  const vars = ['PLAYGROUND:true', `PLAYGROUND_DEV_KEY:${ownKeys[0] ?? DEV_KEY}`];
-  if (ownKeys.length === 0) vars.push(`PROXY_KEYS:${DEV_KEY}`);
-  if (mode === 'mock') {
-    // The mock is the one upstream: configured ones are set aside, and no real key leaves.
-    vars.push('UPSTREAMS:', 'MODEL_ALIASES:', 'OPENAI_API_KEY:');
-    // Lets examples/browser.html work from a file or any local server. Only with the mock: a
-    // well-known key plus `*` in front of a real provider key would let any web page spend it.
-    vars.push('ALLOWED_ORIGINS:*', `TOKEN_SECRET:${DEV_TOKEN_SECRET}`, `ADMIN_KEY:${DEV_ADMIN_KEY}`);
-  }
-  vars.push(...fromShell.map((name) => `${name}:${env[name]}`));
-
   return {
     mode,
     reason,
-    upstreams,
+    upstreams: (Array.isArray(upstreams) ? upstreams.filter(isObject) : []).map((entry) => ({
+      name: String(entry['name'] ?? '?'),
+      baseUrl: String(entry['baseUrl'] ?? '?'),
+      keyVar: typeof entry['keyVar'] === 'string' ? entry['keyVar'] : undefined,
+    })),
     aliases: mode !== 'mock' && isObject(aliases) ? Object.keys(aliases) : [],
     baseUrl: String(setting('OPENAI_BASE_URL') ?? 'https://api.openai.com/v1'),
     ownKeys,
     adminKey: mode === 'mock' || setting('ADMIN_KEY') !== undefined,
     fromShell,
-    vars,
+    vars: wranglerVars(mode === 'mock', ownKeys, fromShell, env),
   };
 }
-
-/** The file's text, '' when it does not exist: what a change of .dev.vars is compared by. */
-export const snapshot = (/** @type {string} */ path) => (existsSync(path) ? readFileSync(path, 'utf8') : '');

@@ -18,3 +18,6 @@ export function readDevVars(path) {
   }
   return vars;
 }
+
+/** The file's text, '' when it does not exist: what a change of .dev.vars is compared by. */
+export const snapshot = (/** @type {string} */ path) => (existsSync(path) ? readFileSync(path, 'utf8') : '');

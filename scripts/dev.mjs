@@ -10,7 +10,8 @@
 import { unwatchFile, watchFile } from 'node:fs';
 import { DEV_USAGE, parseDevArgs } from './dev-args.mjs';
 import { choosePort, isFree } from './dev-port.mjs';
-import { readDevSettings, snapshot } from './dev-settings.mjs';
+import { readDevSettings } from './dev-settings.mjs';
+import { snapshot } from './dev-vars.mjs';
 import { CONFIG, DEV_VARS, startSession } from './dev-session.mjs';
 
 const HOST = '127.0.0.1';
