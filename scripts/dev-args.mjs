@@ -3,7 +3,7 @@
 // refuses a second --port or --ip (dev passes both).
 import { DEFAULT_PORT } from './dev-port.mjs';
 
-export const DEV_USAGE = `Usage: npm run dev [-- --port N] [-- <wrangler dev options>]
+export const DEV_USAGE = `Usage: npm run dev [-- [--port N] [<wrangler dev options>]]
 
 Runs the proxy under \`wrangler dev\` on http://127.0.0.1:${DEFAULT_PORT} with the playground on.
 Without OPENAI_API_KEY or UPSTREAMS in .dev.vars it runs against the bundled mock upstream, so
