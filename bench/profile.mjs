@@ -83,7 +83,7 @@ async function main() {
   const floor = process.env['PROFILE_FLOOR'] === '1';
   const mf = new Miniflare({
     modules: true,
-    scriptPath: floor ? 'bench/floor-worker.js' : `${OUT}/build/index.js`,
+    scriptPath: floor ? 'bench/floor-worker.js' : (process.env['PROFILE_SCRIPT'] ?? `${OUT}/build/index.js`),
     compatibilityDate: prod.compatibilityDate,
     compatibilityFlags: prod.compatibilityFlags,
     kvNamespaces: prod.kvNamespaces,
