@@ -2,12 +2,12 @@
 // `npm run bench:profile`: where the Worker's own CPU goes. Builds the bundle unminified, runs it
 // under Miniflare with the V8 inspector on, drives a load against the mock upstream while the
 // sampling profiler runs, and prints self time per function, grouped into the request's stages.
-// Usage: node bench/profile.mjs [non-stream|stream] [requests] [-- VAR=value ...]
+// Usage: npm run bench:profile -- [non-stream|stream] [requests] [VAR=value ...]
+// (Node 20 needs --experimental-websocket for the inspector's WebSocket; the npm script passes it.)
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
-import { WebSocket } from 'ws';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
 import { buildWorker } from './build.mjs';
 import { keepAliveAgent, send } from './http.mjs';
@@ -34,12 +34,15 @@ async function inspectorSocket(url) {
   const target = targets.find((t) => t.title.includes('core:user')) ?? targets[0];
   if (!target) throw new Error('no inspector target');
   const socket = new WebSocket(target.webSocketDebuggerUrl);
-  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  await new Promise((resolve, reject) => {
+    socket.addEventListener('open', resolve, { once: true });
+    socket.addEventListener('error', reject, { once: true });
+  });
   let id = 0;
   /** @type {Map<number, (value: any) => void>} */
   const waiting = new Map();
-  socket.on('message', (data) => {
-    const message = JSON.parse(String(data));
+  socket.addEventListener('message', (event) => {
+    const message = JSON.parse(String(event.data));
     if (message.id !== undefined) waiting.get(message.id)?.(message.result ?? message.error);
   });
   return {

@@ -42,10 +42,6 @@ export function parseUsage(value: unknown): Usage | undefined {
   };
 }
 
-export function totalTokens(usage: Usage): number {
-  return usage.input + usage.output;
-}
-
 /** Far longer than any usage object; a longer one is not read. */
 const MAX_USAGE_CHARS = 4096;
 const USAGE_KEY = '"usage":';

@@ -28,8 +28,8 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return whole && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : bytes.slice().buffer;
 }
 
-export async function sha256(value: string | Uint8Array): Promise<ArrayBuffer> {
-  return crypto.subtle.digest('SHA-256', typeof value === 'string' ? encoder.encode(value) : value);
+export async function sha256(value: string): Promise<ArrayBuffer> {
+  return crypto.subtle.digest('SHA-256', encoder.encode(value));
 }
 
 const encoder = new TextEncoder();

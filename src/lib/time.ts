@@ -7,20 +7,9 @@ export function utcDay(nowMs: number): string {
   return new Date(nowMs).toISOString().slice(0, 10);
 }
 
-/** `2026-12`: the UTC calendar month of `nowMs`. */
-export function utcMonth(nowMs: number): string {
-  return new Date(nowMs).toISOString().slice(0, 7);
-}
-
 /** Milliseconds from `nowMs` until the next UTC midnight. */
 export function msUntilNextDay(nowMs: number): number {
   return DAY_MS - (nowMs % DAY_MS);
-}
-
-/** Milliseconds from `nowMs` until the first moment of the next UTC month. */
-export function msUntilNextMonth(nowMs: number): number {
-  const now = new Date(nowMs);
-  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) - nowMs;
 }
 
 /** `promise`'s value, or `fallback` once `ms` have passed without one. The timer never outlives it. */
