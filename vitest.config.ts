@@ -26,8 +26,6 @@ export default defineConfig({
                 // The ledger batches for up to a second after each answer; only its own tests turn it on.
                 USAGE_LEDGER: 'false',
                 USAGE_FLUSH_MS: '0',
-                // A stream's end reaches its accounting within this; tests wait for it (helpers.ts).
-                STREAM_BATCH_MS: '5',
               },
             },
           })),

@@ -5,7 +5,6 @@ import { authenticate } from './access/authenticate';
 import { readConfig, type Config } from './config/read';
 import { ConfigError } from './config/values';
 import { contextOf, type CallerContext, type ContextRequest, type RequestContext } from './context/context';
-import { lifetime } from './context/lifetime';
 import { startRecord } from './context/record';
 import { ProxyError, errorResponse, toProxyError, unknownUrl } from './errors';
 import { usageApi } from './handlers/admin';
@@ -28,7 +27,7 @@ function withContext(request: ContextRequest, env: Env, ctx: ExecutionContext): 
   const path = new URL(request.url).pathname;
   const record = startRecord(path, Date.now());
   if (path === '/healthz') return health(env, record.id);
-  request.context = { config: readConfig(env), record, env, lifetime: lifetime(ctx) };
+  request.context = { config: readConfig(env), record, env, ctx };
   return undefined;
 }
 
@@ -74,7 +73,7 @@ function methodNotAllowed(route: Route) {
 function finishRecord(response: Response, request: ContextRequest): Response {
   const context = request.context;
   if (!context) return response;
-  const { record, config, env } = context;
+  const { record, config, env, ctx } = context;
   // Responses the proxy builds have mutable headers; only a raw passthrough would need a copy.
   if (!response.headers.has('x-request-id')) response.headers.set('x-request-id', record.id);
   if (
@@ -85,7 +84,7 @@ function finishRecord(response: Response, request: ContextRequest): Response {
       config.usageLedger && env.USAGE_QUEUE
         ? { queue: env.USAGE_QUEUE, flushAfterMs: config.usageFlushMs }
         : undefined;
-    context.lifetime.hold(writeRecord({ record, response, ledger, headersAt: Date.now() }));
+    ctx.waitUntil(writeRecord({ record, response, ledger, headersAt: Date.now() }));
   }
   return response;
 }

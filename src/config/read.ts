@@ -38,8 +38,6 @@ export interface Config {
   readonly streamIdleTimeoutMs: number;
   /** The longest a stream may run in all; 0 = no limit. */
   readonly streamMaxDurationMs: number;
-  /** How long a trickling stream's chunks gather before the native relay reads its copy. */
-  readonly streamBatchMs: number;
   /** `native`: no JavaScript per chunk; `checked`: a JS relay that can signal broken streams. */
   readonly streamRelay: 'native' | 'checked';
   /** Serve the chat playground at `/`. */
@@ -125,7 +123,6 @@ export function parseConfig(env: RawEnv): Config {
     upstreamCooldownMs: integer(env, 'UPSTREAM_COOLDOWN_SECONDS', 30) * 1000,
     streamIdleTimeoutMs: integer(env, 'STREAM_IDLE_TIMEOUT_MS', 120_000),
     streamMaxDurationMs: integer(env, 'STREAM_MAX_DURATION_MS', 30 * 60_000),
-    streamBatchMs: integer(env, 'STREAM_BATCH_MS', 250),
     streamRelay: oneOf(env, 'STREAM_RELAY', ['native', 'checked'] as const),
     playground: flag(env, 'PLAYGROUND'),
     playgroundDevKey: text(env, 'PLAYGROUND_DEV_KEY'),

@@ -3,15 +3,13 @@
 import type { IRequest } from 'itty-router';
 import type { Caller } from '../access/caller';
 import type { Config } from '../config/read';
-import type { Lifetime } from './lifetime';
 import type { RequestRecord } from './record';
 
 export interface RequestContext {
   readonly config: Config;
   readonly record: RequestRecord;
   readonly env: Env;
-  /** Holds work open past the response: the one way any stage uses `waitUntil`. */
-  readonly lifetime: Lifetime;
+  readonly ctx: ExecutionContext;
 }
 
 /** What an API handler gets: the request context and who is calling. */

@@ -143,9 +143,6 @@ async function callUpstream(
     },
   });
   answer.response.headers.set('x-cache', record.cache);
-  // A relay in progress keeps the request alive by itself; only a budgeted one, whose charge must
-  // survive a client that leaves in any runtime, is held open from the start.
-  if (answer.relaying && !countsUsage) context.lifetime.streamUntil(answer.ended, request.signal);
   const price: Price | undefined = priceOf(answered.target.model, config.prices);
   return { ok: true as const, answer, price, response: withRoutingHeaders(answer.response, answered) };
 }
@@ -175,5 +172,5 @@ function account(
     return charged.spend;
   });
   context.record.spend = spend;
-  context.lifetime.hold(spend);
+  context.ctx.waitUntil(spend);
 }

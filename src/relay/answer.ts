@@ -26,8 +26,6 @@ export interface Ending extends AnswerEnding {
 export interface Answer {
   readonly response: Response;
   readonly ended: Promise<Ending>;
-  /** The body is still being relayed when the response goes out (a stream, or a large body). */
-  readonly relaying: boolean;
 }
 
 /** What a streamed answer needs from the request: how to see the client leave, how to stop the upstream. */
@@ -90,7 +88,7 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
   if (status < 200 || status >= 300 || !upstream.body) {
     const response =
       status >= 400 ? await upstreamError(upstream, redactor) : new Response(upstream.body, init);
-    return { response, ended: ended({ complete: false }), relaying: false };
+    return { response, ended: ended({ complete: false }) };
   }
   if (isEventStream(upstream.headers))
     return relayStream(upstream.body, { ...options, status, contentType, init });
@@ -103,7 +101,7 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
       ...rest,
       ...(bytes ? { body: toArrayBuffer(bytes) } : {}),
     }));
-    return { response: new Response(large.body, init), ended: ending, relaying: true };
+    return { response: new Response(large.body, init), ended: ending };
   }
   // A JSON answer is only useful whole, so reading it before answering costs the client nothing.
   const text = decoder.decode(read.whole);
@@ -112,7 +110,6 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
   return {
     response: new Response(body, init),
     ended: ended({ complete: true, ...(usage ? { usage } : {}), ...(options.keepBytes > 0 ? { body } : {}) }),
-    relaying: false,
   };
 }
 
@@ -174,7 +171,7 @@ function relayStream(body: ReadableStream<Uint8Array>, options: StreamAnswer): A
   const relay =
     options.stripUsage || config.streamRelay === 'checked'
       ? relayInJs(body, { ...limits, transcript, stripUsage: options.stripUsage, redactor: config.redactor })
-      : relayNative(body, { ...limits, transcript, batchMs: config.streamBatchMs, ...stream });
+      : relayNative(body, { ...limits, transcript, ...stream });
   const ended = relay.ended.then(({ bytes, end, ...rest }): Ending => {
     const storable = bytes && rest.complete && !config.redactor.finds(decoder.decode(bytes));
     return {
@@ -185,5 +182,5 @@ function relayStream(body: ReadableStream<Uint8Array>, options: StreamAnswer): A
       ...(storable ? { body: toArrayBuffer(bytes) } : {}),
     };
   });
-  return { response: new Response(relay.body, options.init), ended, relaying: true };
+  return { response: new Response(relay.body, options.init), ended };
 }

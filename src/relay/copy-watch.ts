@@ -8,9 +8,10 @@ import type { StreamEnd, StreamEnding, Transcript } from './transcript';
 const READ_BYTES = 64 * 1024;
 /** A read smaller than this means the stream is trickling: wait for more before reading again. */
 const BATCH_BYTES = 8 * 1024;
+/** How long a trickling stream's chunks gather before the next read. */
+const TICK_MS = 250;
+
 interface WatchOptions extends StreamLimits {
-  /** How long a trickling stream's chunks gather before the next read (STREAM_BATCH_MS). */
-  readonly batchMs: number;
   readonly transcript: Transcript;
   /** Aborts when the client has gone away. */
   readonly gone: AbortSignal;
@@ -26,10 +27,10 @@ interface Reader {
 /**
  * The copy comes from `tee()`: the runtime queues chunks for it while the other branch goes to the
  * client natively. A stream that arrives in bursts is read as fast as it comes, a large buffer at
- * a time; a trickling one is read once per `batchMs`, so JavaScript wakes a few times per second
- * per stream rather than once per chunk (reading each chunk as it comes costs about ten times the
+ * a time; a trickling one is read once per tick, so JavaScript wakes a few times per second per
+ * stream rather than once per chunk (reading each chunk as it comes costs about ten times the
  * CPU). Once the stream shows its finishing event it is read to its end at once; otherwise its end
- * is seen at most `batchMs` late, which delays only its accounting, never the client.
+ * is seen at most a tick late, which delays only its accounting, never the client.
  */
 export async function watchCopy(
   copy: ReadableStream<Uint8Array>,
@@ -38,8 +39,7 @@ export async function watchCopy(
   const { transcript, gone } = options;
   const reader = largeReader(copy);
   const watch = watchStream(options, () => options.stopUpstream());
-  const tickMs =
-    options.idleTimeoutMs > 0 ? Math.min(options.batchMs, options.idleTimeoutMs / 4) : options.batchMs;
+  const tickMs = options.idleTimeoutMs > 0 ? Math.min(TICK_MS, options.idleTimeoutMs / 4) : TICK_MS;
   const clientGone = abortOf(gone);
   const end = (how: StreamEnd) => transcript.end(how);
   try {

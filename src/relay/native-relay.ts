@@ -8,8 +8,6 @@ import type { StreamEnding, Transcript } from './transcript';
 export interface RelayOptions extends StreamLimits {
   /** Collects what the cache, the quota and the ledger need. */
   readonly transcript: Transcript;
-  /** How long a trickling stream's chunks gather before the proxy reads them. */
-  readonly batchMs: number;
   /**
    * Fires when the client goes away. Production Workers fire `request.signal` for it (the
    * `enable_request_signal` flag); Miniflare's dev server does not pass it on.

@@ -31,6 +31,7 @@ describe('README "Several providers"', () => {
     ['qwen2.5:7b', 'local', 'qwen2.5:7b'],
     ['meta-llama/llama-3.1-8b-instruct', 'local', 'meta-llama/llama-3.1-8b-instruct'],
   ])('routes %s to %s as %s', (model, upstream, served) => {
-    expect(resolveModel(model, config)?.targets[0]).toEqual({ upstream, model: served });
+    const target = resolveModel(model, config)?.targets[0];
+    expect({ upstream: target?.upstream.name, model: target?.model }).toEqual({ upstream, model: served });
   });
 });

@@ -24,43 +24,13 @@ export async function send(input: string | Request, init?: RequestInit, override
       ? new Request(new URL(input, 'https://proxy.test'), { ...init, signal: hangUp.signal })
       : input;
   const ctx = createExecutionContext();
-  let held = 0;
-  const counting: ExecutionContext = {
-    ...ctx,
-    waitUntil: (work) => {
-      held++;
-      ctx.waitUntil(work);
-    },
-    passThroughOnException: () => ctx.passThroughOnException(),
-    props: ctx.props,
-  };
   const incoming = request as Request<unknown, IncomingRequestCfProperties>;
-  const response = await worker.fetch(incoming, { ...env, ...overrides } as Env, counting);
+  const response = await worker.fetch(incoming, { ...env, ...overrides } as Env, ctx);
   const disconnect = async (reader?: ReadableStreamDefaultReader<Uint8Array>) => {
     await (reader ?? response.body)?.cancel();
     hangUp.abort();
   };
-  // Started when awaited, not now: a stream's work is held only once the test has read it.
-  let waiting: Promise<void> | undefined;
-  const settled: PromiseLike<void> = {
-    then: (done, failed) => (waiting ??= settledAfter(response, ctx, () => held)).then(done, failed),
-  };
-  return { response, settled, disconnect };
-}
-
-/**
- * Everything the request left to do once its answer ended. A relayed stream holds its accounting
- * open only from its end (seen up to STREAM_BATCH_MS after the client has it), so for a stream
- * this waits until no new work has been held for a while.
- */
-async function settledAfter(response: Response, ctx: ExecutionContext, held: () => number): Promise<void> {
-  await waitOnExecutionContext(ctx);
-  if (!response.headers.get('content-type')?.startsWith('text/event-stream')) return;
-  for (let waited = 0, seen = -1; held() !== seen && waited < 5000; waited += 40) {
-    seen = held();
-    await new Promise((resolve) => setTimeout(resolve, 40));
-    await waitOnExecutionContext(ctx);
-  }
+  return { response, settled: waitOnExecutionContext(ctx), disconnect };
 }
 
 /** A JSON POST with the client key, as an SDK would send it. */
