@@ -29,6 +29,8 @@ export interface Route {
   readonly streamFinish: StreamFinish | undefined;
   /** Stream usage comes only when asked for (`stream_options.include_usage`). */
   readonly usageOnRequest: boolean;
+  /** The request may name built-in tools the provider bills per call (the Responses API's `tools`). */
+  readonly toolFees: boolean;
 }
 
 const generation = {
@@ -37,6 +39,7 @@ const generation = {
   cacheable: true,
   choiceFields: [],
   usageOnRequest: false,
+  toolFees: false,
 } as const;
 
 export const ROUTES: readonly Route[] = [
@@ -64,6 +67,7 @@ export const ROUTES: readonly Route[] = [
     pattern: '/v1/responses',
     outputFields: ['max_output_tokens'],
     streamFinish: 'completed-event',
+    toolFees: true,
   },
   { ...generation, name: 'embeddings', pattern: '/v1/embeddings', outputFields: [], streamFinish: undefined },
   {
@@ -76,6 +80,7 @@ export const ROUTES: readonly Route[] = [
     choiceFields: [],
     streamFinish: undefined,
     usageOnRequest: false,
+    toolFees: false,
   },
   {
     name: 'models.retrieve',
@@ -87,6 +92,7 @@ export const ROUTES: readonly Route[] = [
     choiceFields: [],
     streamFinish: undefined,
     usageOnRequest: false,
+    toolFees: false,
   },
 ];
 

@@ -46,6 +46,19 @@ export const OPENAI_PRICES: Readonly<Record<string, Price>> = {
   'text-embedding-ada-002': { input: 0.1, output: 0, maxOutput: 0 },
 };
 
+/**
+ * OpenAI's fees for the Responses API's built-in tools, USD per call (code interpreter: per
+ * container), which `usage` does not report. Web search is at its dearest rate (non-reasoning
+ * models): a budget must not be overshot because a cheaper rate was assumed. MODEL_PRICES can
+ * set any of them, or price another tool, as `{"web_search": {"perCall": 0.01}}`.
+ */
+export const OPENAI_TOOL_PRICES: Readonly<Record<string, number>> = {
+  web_search: 0.025,
+  web_search_preview: 0.025,
+  file_search: 0.0025,
+  code_interpreter: 0.03,
+};
+
 /** A dated snapshot of a model: `-2024-07-18`, or the older `-0613` style. */
 const SNAPSHOT = /-(\d{4}-\d{2}-\d{2}|\d{4})$/;
 
@@ -60,12 +73,23 @@ export function priceOf(model: string, prices: Readonly<Record<string, Price>>):
 
 const PER_TOKEN = 1 / 1_000_000;
 
-/** USD for `usage` at `price`: cached prompt tokens at the cached rate, the rest at full rates. */
-export function costOf(usage: Usage, price: Price): number {
+/**
+ * USD for `usage` at `price`: cached prompt tokens at the cached rate, the rest at full rates,
+ * and each billed tool call at its fee (`toolPrices`).
+ */
+export function costOf(
+  usage: Usage,
+  price: Price,
+  toolPrices: Readonly<Record<string, number>> = {},
+): number {
   const cached = Math.min(usage.cachedInput ?? 0, usage.input);
-  const dollars =
+  const tokens =
     (usage.input - cached) * price.input +
     cached * (price.cachedInput ?? price.input) +
     usage.output * price.output;
-  return dollars * PER_TOKEN;
+  const calls = Object.entries(usage.toolCalls ?? {}).reduce(
+    (sum, [tool, count]) => sum + count * (toolPrices[tool] ?? 0),
+    0,
+  );
+  return tokens * PER_TOKEN + calls;
 }

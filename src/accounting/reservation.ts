@@ -65,6 +65,8 @@ interface Reserving {
   readonly bodyBytes: number;
   /** The prices of every model the request may reach (an alias can reach several). */
   readonly prices: readonly (Price | undefined)[];
+  /** The most its billed tool calls may cost, in USD (see `maxToolCost`). */
+  readonly toolCostUsd?: number;
 }
 
 /**
@@ -72,7 +74,7 @@ interface Reserving {
  * bound, else each choice at the model's maximum output (so a burst of unbounded requests cannot
  * overshoot a budget by more than one request's worth). Settlement charges what was really used.
  */
-export function reservation({ route, body, bodyBytes, prices }: Reserving): Reservation {
+export function reservation({ route, body, bodyBytes, prices, toolCostUsd = 0 }: Reserving): Reservation {
   const input = promptEstimate(bodyBytes);
   const bound = outputBound(route, body);
   const outputFor = (price: Price | undefined) =>
@@ -84,5 +86,5 @@ export function reservation({ route, body, bodyBytes, prices }: Reserving): Rese
     0,
     ...prices.map((price) => (price ? costOf({ input, output: outputFor(price) }, price) : 0)),
   );
-  return { tokens, micros: Math.ceil(dollars * 1_000_000) };
+  return { tokens, micros: Math.ceil((dollars + toolCostUsd) * 1_000_000) };
 }

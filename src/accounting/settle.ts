@@ -47,6 +47,8 @@ export interface Terms {
   /** The most output tokens the request could have produced (see `outputLimit`). */
   readonly outputLimit: number;
   readonly price: Price | undefined;
+  /** USD per call of the built-in tools the request may use. */
+  readonly toolPrices?: Readonly<Record<string, number>>;
 }
 
 /** No provider's context window is larger; a count beyond it was not measured, it was made up. */
@@ -84,7 +86,7 @@ export function settle(outcome: Outcome, terms: Terms): { used: Used; spend: Spe
       ? { input: terms.promptTokens, output: Math.ceil(ending.generatedChars / 4) }
       : undefined;
   const usage = reported ?? relayed ?? reservedUsage(terms);
-  const costUsd = terms.price ? costOf(usage, terms.price) : 0;
+  const costUsd = terms.price ? costOf(usage, terms.price, terms.toolPrices) : 0;
   return {
     used: { tokens: usage.input + usage.output, micros: Math.round(costUsd * 1_000_000) },
     spend: { usage, estimated: reported === undefined, costUsd, unpriced, ...streamEnd },

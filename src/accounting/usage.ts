@@ -7,6 +7,32 @@ export interface Usage {
   readonly output: number;
   /** Of `input`, the tokens the provider's prompt cache served (billed at a lower rate). */
   readonly cachedInput?: number;
+  /** Built-in tool calls the provider ran and bills per call, by tool (`web_search`: 2). */
+  readonly toolCalls?: Readonly<Record<string, number>>;
+}
+
+/**
+ * The Responses API's output items for the built-in tools that are billed per call, and the
+ * tool (as a request's `tools` names it) each belongs to. `usage` does not count them.
+ */
+const BILLED_CALLS: Readonly<Record<string, string>> = {
+  web_search_call: 'web_search',
+  file_search_call: 'file_search',
+  code_interpreter_call: 'code_interpreter',
+};
+const BILLED_CALL_TYPE = /"type":\s*"(web_search_call|file_search_call|code_interpreter_call)"/g;
+
+/**
+ * Billed tool calls in a Responses answer's text, counted by their output items' `type`: an
+ * output item appears once in a response object (a stream's `response.completed` event holds it).
+ */
+export function toolCallsIn(text: string): Record<string, number> | undefined {
+  let calls: Record<string, number> | undefined;
+  for (const [, type] of text.matchAll(BILLED_CALL_TYPE)) {
+    const tool = BILLED_CALLS[type ?? ''];
+    if (tool) (calls ??= {})[tool] = (calls[tool] ?? 0) + 1;
+  }
+  return calls;
 }
 
 /** Counts must be whole, non-negative and below any request's possible size. */

@@ -1,6 +1,7 @@
 // Parses MODEL_PRICES: `{"my-model": {"input": 0.5, "output": 1.5, "cachedInput": 0.25,
 // "maxOutput": 8192}}`, USD per million tokens (and the most output tokens one answer can have),
-// laid over the built-in OpenAI table.
+// and `{"web_search": {"perCall": 0.01}}` for a built-in tool billed per call; both laid over the
+// built-in OpenAI tables.
 import type { Price } from '../accounting/prices';
 import { isObject } from '../lib/json';
 import { ConfigError, jsonSetting, type RawEnv } from './values';
@@ -10,39 +11,56 @@ const isRate = (value: unknown): value is number =>
 const isTokenCount = (value: unknown): value is number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
-export function parsePrices(env: RawEnv): Record<string, Price> {
+export interface PriceTables {
+  readonly models: Record<string, Price>;
+  /** USD per call, by tool type. */
+  readonly tools: Record<string, number>;
+}
+
+/** By position, not name: a configured string is never repeated in an error. */
+const invalid = (position: number, rule: string) =>
+  new ConfigError('MODEL_PRICES', `MODEL_PRICES entry ${position}: ${rule}`);
+
+function parseEntry(price: unknown, position: number): Price | { perCall: number } {
+  const fields: Record<string, unknown> = isObject(price) ? price : {};
+  if ('perCall' in fields && Object.keys(fields).length === 1) {
+    if (!isRate(fields['perCall'])) throw invalid(position, '"perCall" must be USD per call.');
+    return { perCall: fields['perCall'] };
+  }
+  const { input, output, cachedInput, maxOutput } = fields;
+  const valid =
+    isRate(input) &&
+    isRate(output) &&
+    (cachedInput === undefined || isRate(cachedInput)) &&
+    (maxOutput === undefined || isTokenCount(maxOutput));
+  if (!valid) {
+    throw invalid(
+      position,
+      '"input" and "output" (and "cachedInput", if set) must be USD per million tokens, "maxOutput", if set, a whole number of tokens; or, for a tool billed per call, only "perCall".',
+    );
+  }
+  return {
+    input,
+    output,
+    ...(cachedInput === undefined ? {} : { cachedInput }),
+    ...(maxOutput === undefined ? {} : { maxOutput }),
+  };
+}
+
+export function parsePrices(env: RawEnv): PriceTables {
   const value = jsonSetting(env, 'MODEL_PRICES');
-  if (value === undefined) return {};
+  if (value === undefined) return { models: {}, tools: {} };
   if (!isObject(value)) {
     throw new ConfigError(
       'MODEL_PRICES',
       'MODEL_PRICES must be a JSON object of model → {"input", "output"}.',
     );
   }
-  return Object.fromEntries(
-    Object.entries(value).map(([model, price], index): [string, Price] => {
-      const { input, output, cachedInput, maxOutput } = isObject(price) ? price : {};
-      const valid =
-        isRate(input) &&
-        isRate(output) &&
-        (cachedInput === undefined || isRate(cachedInput)) &&
-        (maxOutput === undefined || isTokenCount(maxOutput));
-      if (!valid) {
-        // By position, not name: a configured string is never repeated in an error.
-        throw new ConfigError(
-          'MODEL_PRICES',
-          `MODEL_PRICES entry ${index + 1}: "input" and "output" (and "cachedInput", if set) must be USD per million tokens, and "maxOutput", if set, a whole number of tokens.`,
-        );
-      }
-      return [
-        model,
-        {
-          input,
-          output,
-          ...(cachedInput === undefined ? {} : { cachedInput }),
-          ...(maxOutput === undefined ? {} : { maxOutput }),
-        },
-      ];
-    }),
-  );
+  const tables: PriceTables = { models: {}, tools: {} };
+  Object.entries(value).forEach(([name, price], index) => {
+    const parsed = parseEntry(price, index + 1);
+    if ('perCall' in parsed) tables.tools[name] = parsed.perCall;
+    else tables.models[name] = parsed;
+  });
+  return tables;
 }

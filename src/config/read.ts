@@ -1,6 +1,6 @@
 // Reads and validates the Worker's configuration once per environment object, into a frozen,
 // typed Config that also carries what is derived from it (key digests, the token key).
-import { OPENAI_PRICES, type Price } from '../accounting/prices';
+import { OPENAI_PRICES, OPENAI_TOOL_PRICES, type Price } from '../accounting/prices';
 import type { Verifier } from '../access/client-token';
 import { secretRedactor, type Redactor } from '../http/redact';
 import { hex, sha256 } from '../lib/bytes';
@@ -65,6 +65,8 @@ export interface Config {
   readonly anonymousMaxTokens: number;
   /** OPENAI_PRICES with MODEL_PRICES laid over it, USD per million tokens. */
   readonly prices: Readonly<Record<string, Price>>;
+  /** USD per call of the built-in tools billed per call (OPENAI_TOOL_PRICES and MODEL_PRICES). */
+  readonly toolPrices: Readonly<Record<string, number>>;
   /** Opens /admin/api/*; unset means those routes do not exist. */
   readonly adminKeyDigest: Promise<ArrayBuffer> | undefined;
   /** Days of daily usage rows the ledger keeps. */
@@ -98,6 +100,7 @@ export function parseConfig(env: RawEnv): Config {
   const upstreams = parseUpstreams(env) ?? [singleUpstream(env)];
   const aliases = parseAliases(env, upstreams);
   const adminKey = adminSecret(env);
+  const ownPrices = parsePrices(env);
   const secrets = [
     text(env, 'OPENAI_API_KEY'),
     text(env, 'TOKEN_SECRET'),
@@ -136,7 +139,8 @@ export function parseConfig(env: RawEnv): Config {
     tokensPerDay: integer(env, 'TOKENS_PER_DAY', 0),
     dollarsPerDayMicros: dollars(env, 'DOLLARS_PER_DAY'),
     anonymousMaxTokens: integer(env, 'MAX_TOKENS', 0),
-    prices: Object.freeze({ ...OPENAI_PRICES, ...parsePrices(env) }),
+    prices: Object.freeze({ ...OPENAI_PRICES, ...ownPrices.models }),
+    toolPrices: Object.freeze({ ...OPENAI_TOOL_PRICES, ...ownPrices.tools }),
     adminKeyDigest: adminKey === undefined ? undefined : sha256(adminKey),
     usageRetentionDays: integer(env, 'USAGE_RETENTION_DAYS', 90),
     usageLedger: flag(env, 'USAGE_LEDGER', true),

@@ -6,6 +6,7 @@ import { checkModel, checkOutputCap, modelAllowLists } from '../access/model-pol
 import { priceOf, type Price } from '../accounting/prices';
 import { outputLimit, promptEstimate, reservation } from '../accounting/reservation';
 import { settle, type Outcome, type Terms } from '../accounting/settle';
+import { billedTools, maxToolCost } from '../accounting/tools';
 import { needsUsageChunk, withUsageRequested } from '../accounting/usage-request';
 import { lookUpCache, type CacheLookup } from '../cache/lookup';
 import { MAX_ENTRY_BYTES } from '../cache/store';
@@ -27,6 +28,8 @@ interface Admitted {
   readonly ticket: Ticket | undefined;
   /** What the request reserved and how its outcome is charged. */
   readonly terms: Omit<Terms, 'price'>;
+  /** The request names built-in tools billed per call: the answer's calls are counted. */
+  readonly countTools: boolean;
 }
 
 const UNSENT: Promise<Outcome<Ending>> = Promise.resolve({ kind: 'unsent' });
@@ -81,20 +84,37 @@ async function admit(request: IRequest, context: CallerContext, route: Route): P
   checkModel(model, modelAllowLists(caller, config), servedAs);
   checkOutputCap(route, body.json, caller.maxTokens);
   const prices = targets.map((target) => priceOf(target.model, config.prices));
-  if (caller.limits.microsPerDay > 0 && prices.some((price) => price === undefined)) {
-    // A dollar budget cannot hold a model whose cost is unknown: it would be free.
-    const message = `This client has a dollar budget, and '${record.model}' has no price; the owner can add one in MODEL_PRICES.`;
-    throw new ProxyError(403, 'model_not_priced', message, { param: 'model' });
-  }
-  const reserved = reservation({ route, body: body.json, bodyBytes: body.bytes.length, prices });
+  const tools = route.toolFees ? billedTools(body.json) : [];
+  if (caller.limits.microsPerDay > 0)
+    checkPriced({ model: record.model, prices, tools, toolPrices: config.toolPrices });
+  const toolCostUsd = maxToolCost(body.json, tools, config.toolPrices);
+  const reserved = reservation({ route, body: body.json, bodyBytes: body.bytes.length, prices, toolCostUsd });
   const ticket = await admitRequest(context.env.QUOTA, caller, reserved);
-  const limit = Math.max(...prices.map((price) => outputLimit(route, body.json, price)));
   const terms = {
     reservation: reserved,
     promptTokens: promptEstimate(body.bytes.length),
-    outputLimit: limit,
+    outputLimit: Math.max(...prices.map((price) => outputLimit(route, body.json, price))),
+    toolPrices: config.toolPrices,
   };
-  return { body, model, targets, ticket, terms };
+  return { body, model, targets, ticket, terms, countTools: tools.length > 0 };
+}
+
+/** A dollar budget cannot hold what has no price: it would be free. Refused, naming what to price. */
+function checkPriced(what: {
+  readonly model: string;
+  readonly prices: readonly (Price | undefined)[];
+  readonly tools: readonly string[];
+  readonly toolPrices: Readonly<Record<string, number>>;
+}): void {
+  if (what.prices.some((price) => price === undefined)) {
+    const message = `This client has a dollar budget, and '${what.model}' has no price; the owner can add one in MODEL_PRICES.`;
+    throw new ProxyError(403, 'model_not_priced', message, { param: 'model' });
+  }
+  const tool = what.tools.find((name) => what.toolPrices[name] === undefined);
+  if (tool !== undefined) {
+    const message = `This client has a dollar budget, and the '${tool.slice(0, 64)}' tool has no price; the owner can add one in MODEL_PRICES.`;
+    throw new ProxyError(403, 'tool_not_priced', message, { param: 'tools' });
+  }
 }
 
 /** The upstream's answer, relayed: routed with failover, its usage read for whoever needs it. */
@@ -136,6 +156,7 @@ async function callUpstream(
     config,
     keepBytes: cache.status === 'miss' ? MAX_ENTRY_BYTES : 0,
     stripUsage,
+    countTools: admitted.countTools,
     stream: {
       clientGone: request.signal,
       stopUpstream: () => upstreamCall?.abort(),

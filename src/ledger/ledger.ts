@@ -23,12 +23,28 @@ const UPSERT = `INSERT INTO usage_daily (day, caller, model, ${COUNTERS.join(', 
 
 let schemaReady: Promise<unknown> | undefined;
 /** Created once per isolate; a failure is retried by the next batch. */
-export function ensureSchema(db: D1Database): Promise<unknown> {
+function ensureSchema(db: D1Database): Promise<unknown> {
   schemaReady ??= db.exec(SCHEMA.replace(/\n\s*/g, ' ')).catch((error: unknown) => {
     schemaReady = undefined;
     throw error;
   });
   return schemaReady;
+}
+
+/**
+ * Runs `work` with the table in place. The isolate remembers having created it; if the database
+ * says otherwise (a new or restored database behind the same binding), it is created again once.
+ */
+export async function withSchema<T>(db: D1Database, work: () => Promise<T>): Promise<T> {
+  await ensureSchema(db);
+  try {
+    return await work();
+  } catch (error) {
+    if (!String(error).includes('no such table')) throw error;
+    schemaReady = undefined;
+    await ensureSchema(db);
+    return work();
+  }
 }
 
 const HOUR_MS = 3_600_000;
@@ -40,7 +56,6 @@ export async function writeUsage(
   db: D1Database,
   retentionDays: number,
 ): Promise<void> {
-  await ensureSchema(db);
   const statements = sumRows(rows).map((row) =>
     db.prepare(UPSERT).bind(row.day, row.caller, row.model, ...row.counters),
   );
@@ -52,7 +67,7 @@ export async function writeUsage(
     statements.push(db.prepare('DELETE FROM usage_daily WHERE day < ?').bind(oldest));
   }
   try {
-    if (statements.length > 0) await db.batch(statements);
+    if (statements.length > 0) await withSchema(db, () => db.batch(statements));
     if (prune) lastPruned = now;
   } catch (error) {
     logFailure('usage_write_failed', error, { rows: rows.length });

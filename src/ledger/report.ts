@@ -1,6 +1,6 @@
 // Reads the ledger for the admin API: totals per caller, model or day over a range of days.
 import { BUCKET_COLUMNS as BUCKETS, quantile } from './histogram';
-import { ensureSchema } from './ledger';
+import { withSchema } from './ledger';
 
 export type GroupBy = 'caller' | 'model' | 'day';
 
@@ -47,11 +47,12 @@ export async function usageReport(
   db: D1Database,
   range: { from: string; to: string; by: GroupBy },
 ): Promise<{ data: UsageRow[]; total: Totals }> {
-  await ensureSchema(db);
-  const [grouped, total] = await db.batch<Record<string, number | string>>([
-    db.prepare(query(range.by)).bind(range.from, range.to),
-    db.prepare(query(undefined)).bind(range.from, range.to),
-  ]);
+  const [grouped, total] = await withSchema(db, () =>
+    db.batch<Record<string, number | string>>([
+      db.prepare(query(range.by)).bind(range.from, range.to),
+      db.prepare(query(undefined)).bind(range.from, range.to),
+    ]),
+  );
   const histogramOf = (row: Record<string, number | string>) =>
     BUCKETS.map((bucket) => Number(row[bucket] ?? 0));
   const data = (grouped?.results ?? []).map((row) => ({

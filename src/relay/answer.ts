@@ -1,7 +1,7 @@
 // Turns the upstream's response into the client's: filtered headers, safe errors, relayed streams,
 // and a promise of how the answer ended, for the handler to account for.
 import type { AnswerEnding } from '../accounting/settle';
-import { usageInJsonText } from '../accounting/usage';
+import { toolCallsIn, usageInJsonText } from '../accounting/usage';
 import type { Config } from '../config/read';
 import { ProxyError, errorTypeFor, openAiError } from '../errors';
 import { clientResponseHeaders } from '../http/headers';
@@ -43,6 +43,8 @@ export interface AnswerOptions {
   readonly keepBytes: number;
   /** Remove the usage-only chunk that the proxy asked for on the client's behalf. */
   readonly stripUsage: boolean;
+  /** Count the built-in tool calls a JSON answer ran (the request named tools billed per call). */
+  readonly countTools: boolean;
   readonly stream: StreamControl;
 }
 
@@ -106,7 +108,9 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
   // A JSON answer is only useful whole, so reading it before answering costs the client nothing.
   const text = decoder.decode(read.whole);
   const body = redactor.finds(text) ? redactedBody(text, redactor) : toArrayBuffer(read.whole);
-  const usage = usageInJsonText(text);
+  const reported = usageInJsonText(text);
+  const toolCalls = reported && options.countTools ? toolCallsIn(text) : undefined;
+  const usage = reported && toolCalls ? { ...reported, toolCalls } : reported;
   return {
     response: new Response(body, init),
     ended: ended({ complete: true, ...(usage ? { usage } : {}), ...(options.keepBytes > 0 ? { body } : {}) }),

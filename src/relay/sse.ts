@@ -1,6 +1,6 @@
 // Server-Sent Events as the proxy reads them: the one place event boundaries are found, what an
 // event says (its data, whether it ends an answer, usage, generated text), and the error event.
-import { parseUsage, type Usage } from '../accounting/usage';
+import { parseUsage, toolCallsIn, type Usage } from '../accounting/usage';
 import { openAiError } from '../errors';
 import type { StreamFinish } from '../routes';
 
@@ -86,7 +86,10 @@ export function usageInLines(lines: string): Usage | undefined {
   for (const [line] of lines.matchAll(USAGE_LINE)) {
     try {
       const data = JSON.parse(line.slice(5)) as { usage?: unknown; response?: { usage?: unknown } };
-      usage = parseUsage(data.usage) ?? parseUsage(data.response?.usage) ?? usage;
+      const reported = parseUsage(data.usage) ?? parseUsage(data.response?.usage);
+      // The Responses API's final event carries the whole response, billed tool calls included.
+      const toolCalls = data.response ? toolCallsIn(line) : undefined;
+      usage = reported ? { ...reported, ...(toolCalls ? { toolCalls } : {}) } : usage;
     } catch {
       // Not JSON on one line: not a usage report this proxy can read.
     }

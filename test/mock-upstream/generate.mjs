@@ -2,7 +2,7 @@
 // Chat completions, completions and embeddings: validate, plan the echo turn (or tool call),
 // then answer as JSON or deliver it as a stream shaped by the x_mock scenario.
 
-import { forever } from './sse.mjs';
+import { forever, sleep } from './sse.mjs';
 import { errors } from './errors.mjs';
 import { embeddingList } from './embeddings.mjs';
 import { GENERATION_ENDPOINTS } from './routes.mjs';
@@ -46,6 +46,8 @@ export function streamCtx(ex, state) {
 export async function runDeliveryScenario(ex, ctx) {
   const stream = ex.body?.stream === true;
   if (ctx.scenario === 'split') return (ex.startSse(), await runSplit(ctx, ex.x), true);
+  // `keepalive`: an SSE stream that sends only comments, every x_mock.intervalMs (default 50), forever.
+  if (stream && ctx.scenario === 'keepalive') return (ex.startSse(), await keepAlive(ex), true);
   if (!stream && ctx.scenario === 'break') return (ex.destroy(), true);
   if (!stream && ctx.scenario === 'stall') return forever(ex.signal);
   if (!stream && ctx.scenario === 'gated') await ctx.gate();
@@ -92,6 +94,26 @@ export function rejectUnknownModel(ex, state, model) {
   return true;
 }
 
+/**
+ * `x_mock.usage` replaces a JSON answer's `usage` (a hostile or buggy provider's counts);
+ * `null` removes it, as some compatible providers do.
+ * @param {Record<string, any>} answer @param {Record<string, unknown>} x
+ */
+function withUsage(answer, x) {
+  if (!('usage' in x)) return answer;
+  const { usage: _dropped, ...rest } = answer;
+  return x.usage === null ? rest : { ...rest, usage: x.usage };
+}
+
+/** @param {Exchange} ex */
+async function keepAlive(ex) {
+  const interval = num(ex.x.intervalMs, 50);
+  while (!ex.signal.aborted) {
+    ex.res.write(': keep-alive\n\n');
+    await sleep(interval, ex.signal).catch(() => undefined);
+  }
+}
+
 /** @param {Exchange} ex @param {MockState} state */
 export async function generate(ex, state) {
   const body = ex.body ?? {};
@@ -105,7 +127,7 @@ export async function generate(ex, state) {
   if (endpoint.usageOption && body.stream_options != null && body.stream !== true)
     return ex.sendJson(400, errors.streamOptionsWithoutStream());
   const { turn, pieces } = planTurn(ex, `${endpoint.idPrefix}${ex.n}`, endpoint.read(body));
-  if (body.stream !== true) return ex.sendJson(200, endpoint.json(turn));
+  if (body.stream !== true) return ex.sendJson(200, withUsage(endpoint.json(turn), ex.x));
   ex.startSse();
   return runStream(ctx, endpoint.stream(turn), pieces);
 }

@@ -45,6 +45,26 @@ export function outputItem(t, status) {
   };
 }
 
+/** The output item each built-in tool leaves when the provider runs it (billed per call). */
+const BUILT_IN_CALLS = /** @type {Record<string, string>} */ ({
+  web_search: 'web_search_call',
+  web_search_preview: 'web_search_call',
+  file_search: 'file_search_call',
+  code_interpreter: 'code_interpreter_call',
+});
+
+/**
+ * One call per built-in tool the request named, as a completed output item before the answer.
+ * @param {Turn} t
+ */
+function builtInCalls(t) {
+  const tools = Array.isArray(t.echo?.tools) ? t.echo.tools : [];
+  return tools.flatMap((/** @type {{ type?: unknown }} */ tool, index) => {
+    const type = typeof tool?.type === 'string' ? BUILT_IN_CALLS[tool.type] : undefined;
+    return type ? [{ id: `${type.slice(0, 2)}_mock_${t.id}_${index}`, type, status: 'completed' }] : [];
+  });
+}
+
 /** @param {Turn} t @param {Status} status */
 export function responseObject(t, status = 'completed') {
   const done = status === 'completed';
@@ -63,7 +83,7 @@ export function responseObject(t, status = 'completed') {
     max_output_tokens: echo.max_output_tokens ?? null,
     model: t.model,
     // `output_text` is deliberately absent: it is an SDK convenience, not a wire field.
-    output: done ? [outputItem(t, 'completed')] : [],
+    output: done ? [...builtInCalls(t), outputItem(t, 'completed')] : [],
     parallel_tool_calls: echo.parallel_tool_calls ?? true,
     previous_response_id: echo.previous_response_id ?? null,
     reasoning: { effort: null, summary: null },
