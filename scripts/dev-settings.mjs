@@ -82,7 +82,8 @@ function decideMode(setting, devVars, env) {
 
 /**
  * `--var` settings, which override .dev.vars and [vars]. PLAYGROUND_DEV_KEY lets the playground
- * fill in a client key, only for pages opened on this machine's loopback address.
+ * fill in a client key (and offline, DASHBOARD_DEV_KEY the dashboard its admin key), only for
+ * pages opened on this machine's loopback address.
  * @param {boolean} mock @param {string[]} ownKeys @param {string[]} fromShell @param {NodeJS.ProcessEnv} env
  */
 function wranglerVars(mock, ownKeys, fromShell, env) {
@@ -94,6 +95,8 @@ function wranglerVars(mock, ownKeys, fromShell, env) {
     // Lets examples/browser.html work from a file or any local server. Only with the mock: a
     // well-known key plus `*` in front of a real provider key would let any web page spend it.
     vars.push('ALLOWED_ORIGINS:*', `TOKEN_SECRET:${DEV_TOKEN_SECRET}`, `ADMIN_KEY:${DEV_ADMIN_KEY}`);
+    // The dashboard fills in the development admin key, for loopback pages only.
+    vars.push(`DASHBOARD_DEV_KEY:${DEV_ADMIN_KEY}`);
   }
   return [...vars, ...fromShell.map((name) => `${name}:${env[name]}`)];
 }
