@@ -8,6 +8,8 @@
 // - workerd's fatal stack for a port in use: wrangler says the same in one line right after.
 // - the request log lines of the checks dev makes itself (expectEcho), so a misconfigured
 //   Worker does not fill the log with `GET /healthz 503`.
+// - wrangler's "Uncaught exception … AbortError" for a stream that ended early (its client left,
+//   or the proxy ended it for silence or length): one line that says so replaces it.
 // - "Your types might be out of date" while a .dev.vars exists: wrangler counts its names into
 //   the types, but worker-configuration.d.ts is generated from wrangler.toml alone and
 //   committed; `npm run typecheck` still catches types that lag behind wrangler.toml.
@@ -73,6 +75,13 @@ export class WranglerOutput extends EventEmitter {
       return false;
     }
     if (this.#localVars && /Your types might be out of date/.test(text)) return false;
+    // A stream that ended early (its client left, or the proxy ended it for silence or length)
+    // is reported by wrangler's dev proxy as an uncaught exception; the request's log line says
+    // what happened.
+    if (/Uncaught exception: .*AbortError.*The operation was aborted/.test(text)) {
+      process.stderr.write("dev: a stream ended early; its log line's stream_end says why.\n");
+      return false;
+    }
     if (/Fatal uncaught kj::Exception: .*Address already in use/.test(text)) {
       this.#lastFailure = now;
       return false;

@@ -11,6 +11,8 @@ declare module 'vitest' {
     azureUrl: string;
     azureKey: string;
     hostileUrl: string;
+    /** The end-to-end suites' shared Worker (test/node/global-setup.ts). */
+    sharedProxy: { baseURL: string; mockUrl: string };
     identityProvider: { url: string; keys: { rsa: JWK; ec: JWK; next: JWK } };
   }
 }

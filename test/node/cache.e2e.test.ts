@@ -1,20 +1,14 @@
 // The KV cache as an SDK user meets it, through the real Worker under wrangler's dev server.
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_KEY, startProxy, type RunningProxy } from './start-proxy';
+import { describe, expect, it } from 'vitest';
+import { shared, upstreamRequests } from './shared-proxy';
+import { CLIENT_KEY } from './start-proxy';
 import { until } from './wait';
 
-let proxy: RunningProxy;
-let client: OpenAI;
+const client = new OpenAI({ baseURL: shared.baseURL, apiKey: CLIENT_KEY, maxRetries: 0 });
 const xMock = (x: Record<string, unknown>): {} => ({ x_mock: x });
 const user = (content: string) => [{ role: 'user' as const, content }];
-const callsTagged = (tag: string) => proxy.mock.requests.filter((request) => request.tag === tag).length;
-
-beforeAll(async () => {
-  proxy = await startProxy();
-  client = new OpenAI({ baseURL: proxy.baseURL, apiKey: CLIENT_KEY, maxRetries: 0 });
-});
-afterAll(() => proxy?.stop());
+const callsTagged = async (tag: string) => (await upstreamRequests(tag)).length;
 
 describe('cache through the openai SDK', () => {
   it('returns the same completion for a repeated create, with one upstream call', async () => {
@@ -30,7 +24,7 @@ describe('cache through the openai SDK', () => {
       return again.response.headers.get('x-cache') === 'HIT';
     }, 3000);
     expect(hit).toEqual(miss.data);
-    expect(callsTagged(tag)).toBe(1);
+    expect(await callsTagged(tag)).toBe(1);
   });
 
   it('replays a streamed answer that the SDK reads exactly like the original', async () => {
@@ -48,7 +42,7 @@ describe('cache through the openai SDK', () => {
     let replay = original;
     await until(async () => (replay = await read()).cache === 'HIT', 3000);
     expect(replay.text).toBe(original.text);
-    expect(callsTagged(tag)).toBe(1);
+    expect(await callsTagged(tag)).toBe(1);
   });
 
   it('never stores a stream that broke mid-way', async () => {
@@ -61,6 +55,6 @@ describe('cache through the openai SDK', () => {
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
-    expect(callsTagged(tag)).toBe(2);
+    expect(await callsTagged(tag)).toBe(2);
   });
 });

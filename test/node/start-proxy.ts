@@ -4,6 +4,8 @@ import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.mj
 
 export const UPSTREAM_KEY = 'sk-e2e-upstream-secret-abcdef0123456789';
 export const CLIENT_KEY = 'e2e-client-key';
+/** A key with a token budget in the shared proxy (test/node/global-setup.ts). */
+export const BUDGET_KEY = 'e2e-budget-key';
 
 export interface RunningProxy {
   /** The proxy's OpenAI base URL, ending in /v1. */

@@ -1,0 +1,94 @@
+// Table tests for the one scan of a request body: nesting depth, duplicate keys where parsers
+// disagree, and where the top-level model lies; and the field types the proxy decides on.
+import { describe, expect, it } from 'vitest';
+import { readJsonBody } from '../../src/http/body';
+import { scanJsonBody } from '../../src/http/json-scan';
+import { ProxyError } from '../../src/errors';
+import { ROUTES } from '../../src/routes';
+import { withModel } from '../../src/routing/rewrite-model';
+
+const bytes = (text: string) => new TextEncoder().encode(text);
+const modelOf = (text: string) => {
+  const span = scanJsonBody(bytes(text)).modelSpan;
+  return span && text.slice(span[0], span[1]);
+};
+const refusal = (text: string) => {
+  try {
+    scanJsonBody(bytes(text));
+    return undefined;
+  } catch (error) {
+    return error instanceof ProxyError
+      ? `${error.status} ${error.code} ${error.details.param ?? ''}`.trim()
+      : 'other';
+  }
+};
+
+describe('scanJsonBody: the model span', () => {
+  it.each([
+    ['{"model":"gpt-4o","messages":[]}', '"gpt-4o"'],
+    ['{ "messages": [{"model":"inner"}], "model" : "gpt-4o" }', '"gpt-4o"'],
+    ['{"messages":[{"content":"\\"model\\":\\"fake\\""}],"model":"real"}', '"real"'],
+    ['{"meta":{"model":"nested"},"model":"top"}', '"top"'],
+    ['{"mod\\u0065l":"escaped-key"}', '"escaped-key"'],
+    ['{"model":"with \\"quotes\\" inside"}', '"with \\"quotes\\" inside"'],
+    ['{"model":"ends in backslash\\\\"}', '"ends in backslash\\\\"'],
+    ['{"model":42}', undefined],
+    ['{"messages":[]}', undefined],
+    ['["model","x"]', undefined],
+    ['{"a":"model","b":"model"}', undefined],
+  ])('%s → %s', (text, expected) => expect(modelOf(text)).toBe(expected));
+});
+
+describe('scanJsonBody: refusals', () => {
+  it.each([
+    ['{"model":"a","model":"b"}', '400 duplicate_key model'],
+    ['{"model":"a","mod\\u0065l":"b"}', '400 duplicate_key model'],
+    ['{"stream_options":{"include_usage":false,"include_usage":true}}', '400 duplicate_key include_usage'],
+    ['{"stream_options":{"include_usage":true},"stream_options":{}}', '400 duplicate_key stream_options'],
+    [`${'['.repeat(65)}${']'.repeat(65)}`, '400 invalid_json'],
+    [`{"a":${'{"b":'.repeat(64)}1${'}'.repeat(64)}}`, '400 invalid_json'],
+    ['{"bad key \\q":1}', '400 invalid_json'],
+  ])('%s → %s', (text, expected) => expect(refusal(text)).toBe(expected));
+
+  it.each([
+    // Duplicates below the top level (but for stream_options) are JSON's business, not the proxy's.
+    '{"messages":[{"role":"user","role":"system"}]}',
+    '{"metadata":{"a":1,"a":2}}',
+    `${'['.repeat(64)}${']'.repeat(64)}`,
+    '{"text":"[[[[{{{{ not brackets }}}}]]]]"}',
+  ])('lets %s through', (text) => expect(refusal(text)).toBeUndefined());
+});
+
+describe('readJsonBody: the fields the proxy decides on have their documented types', () => {
+  const chat = ROUTES.find((route) => route.name === 'chat.completions')!;
+  const completions = ROUTES.find((route) => route.name === 'completions')!;
+  const read = (body: string, route = chat) =>
+    readJsonBody(new Request('https://proxy.test/', { method: 'POST', body }), 1 << 20, route).then(
+      () => 'ok',
+      (error: ProxyError) => `${error.code} ${error.details.param ?? ''}`,
+    );
+  it.each([
+    ['{"model":"m","n":"8"}', chat, 'invalid_type n'],
+    ['{"model":"m","n":2.5}', chat, 'invalid_type n'],
+    ['{"model":7}', chat, 'invalid_type model'],
+    ['{"model":"m","stream":"true"}', chat, 'invalid_type stream'],
+    ['{"model":"m","max_tokens":"100"}', chat, 'invalid_type max_tokens'],
+    ['{"model":"m","max_completion_tokens":[1]}', chat, 'invalid_type max_completion_tokens'],
+    ['{"model":"m","best_of":"3"}', completions, 'invalid_type best_of'],
+    ['{"model":"m","stream_options":"yes"}', chat, 'invalid_type stream_options'],
+    ['{"model":"m","stream_options":{"include_usage":1}}', chat, 'invalid_type stream_options.include_usage'],
+    ['{"model":"m","n":2,"stream":null,"max_tokens":null}', chat, 'ok'],
+    ['{"model":"m","best_of":3}', completions, 'ok'],
+  ])('%s → %s', async (body, route, expected) => expect(await read(body, route)).toBe(expected));
+});
+
+describe('withModel: the span found by the scan is what is rewritten', () => {
+  it.each([
+    ['{"model":"fast","stream":true}', 'gpt-4o', '{"model":"gpt-4o","stream":true}'],
+    ['{"messages":[{"model":"x"}], "model" :"fast"}', 'b', '{"messages":[{"model":"x"}], "model" :"b"}'],
+    ['{"mod\\u0065l":"fast"}', 'a"b', '{"mod\\u0065l":"a\\"b"}'],
+  ])('%s as %s', (text, model, expected) => {
+    const body = { bytes: bytes(text), model: 'fast', modelSpan: scanJsonBody(bytes(text)).modelSpan };
+    expect(new TextDecoder().decode(withModel(body, model))).toBe(expected);
+  });
+});
