@@ -9,6 +9,16 @@ import { startRecord } from './context/record';
 import { ProxyError, errorResponse, toProxyError, unknownUrl } from './errors';
 import { usageApi } from './handlers/admin';
 import { generationHandler } from './handlers/generation';
+import {
+  changeKey,
+  createKey,
+  deleteKey,
+  getKey,
+  keyEventsRoute,
+  listKeysRoute,
+  rotateKey,
+} from './handlers/keys';
+import { me } from './handlers/me';
 import { listModels, retrieveModel } from './handlers/models';
 import { dashboardPage, pageAssets, playgroundPage } from './handlers/pages';
 import { preflightResponse, withCors } from './http/cors';
@@ -36,7 +46,7 @@ function api(route: Route, handler: Handler<CallerContext>) {
   return async (request: ContextRequest) => {
     const context = contextOf(request);
     context.record.route = route.name;
-    const caller = await authenticate(request, context.config);
+    const caller = await authenticate(request, context.config, context.env);
     context.record.caller = caller.id;
     return handler(request, { ...context, caller });
   };
@@ -54,6 +64,7 @@ function owned(handler: Handler<RequestContext>, needsAdmin = false) {
 const HANDLERS: Readonly<Record<Route['kind'], (route: Route) => Handler<CallerContext>>> = {
   generation: generationHandler,
   catalogue: (route) => (route.name === 'models.list' ? listModels : retrieveModel),
+  identity: () => me,
 };
 
 function methodNotAllowed(route: Route) {
@@ -116,6 +127,13 @@ for (const route of ROUTES) {
   router.all(route.pattern, methodNotAllowed(route));
 }
 router.get('/admin/api/usage', owned(usageApi, true));
+router.post('/admin/api/keys', owned(createKey, true));
+router.get('/admin/api/keys', owned(listKeysRoute, true));
+router.get('/admin/api/keys/:id', owned(getKey, true));
+router.patch('/admin/api/keys/:id', owned(changeKey, true));
+router.delete('/admin/api/keys/:id', owned(deleteKey, true));
+router.post('/admin/api/keys/:id/rotate', owned(rotateKey, true));
+router.get('/admin/api/keys/:id/events', owned(keyEventsRoute, true));
 router.get('/', owned(playgroundPage));
 router.get('/admin', owned(dashboardPage));
 router.get('/assets/*', owned(pageAssets));
@@ -139,6 +157,8 @@ function health(env: Env, requestId: string): Response {
   }
 }
 
+export { KeyRegistry } from './keys/registry';
+export { VirtualKey } from './keys/object';
 export { QuotaCounter } from './quota/counter';
 
 export default {

@@ -3,7 +3,7 @@
 // it never compares route names. Anything not listed never reaches an upstream.
 
 export type RouteName =
-  'chat.completions' | 'completions' | 'responses' | 'embeddings' | 'models.list' | 'models.retrieve';
+  'chat.completions' | 'completions' | 'responses' | 'embeddings' | 'models.list' | 'models.retrieve' | 'me';
 
 /** How a streamed answer says it is finished. */
 export type StreamFinish =
@@ -17,8 +17,11 @@ export interface Route {
   readonly method: 'GET' | 'POST';
   /** itty-router pattern, matched against the already-normalised URL path. */
   readonly pattern: string;
-  /** `generation`: a JSON body naming a model, proxied and priced; `catalogue`: the model list. */
-  readonly kind: 'generation' | 'catalogue';
+  /**
+   * `generation`: a JSON body naming a model, proxied and priced; `catalogue`: the model list;
+   * `identity`: the caller's own limits and usage (GET /v1/me), answered by the proxy.
+   */
+  readonly kind: 'generation' | 'catalogue' | 'identity';
   /** Identical requests may be answered from the response cache. */
   readonly cacheable: boolean;
   /** Request fields that bound output tokens per choice; none when the route generates no text. */
@@ -87,6 +90,18 @@ export const ROUTES: readonly Route[] = [
     method: 'GET',
     pattern: '/v1/models/:id',
     kind: 'catalogue',
+    cacheable: false,
+    outputFields: [],
+    choiceFields: [],
+    streamFinish: undefined,
+    usageOnRequest: false,
+    toolFees: false,
+  },
+  {
+    name: 'me',
+    method: 'GET',
+    pattern: '/v1/me',
+    kind: 'identity',
     cacheable: false,
     outputFields: [],
     choiceFields: [],

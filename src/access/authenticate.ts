@@ -4,10 +4,12 @@ import type { Config } from '../config/read';
 import { denyAccess } from '../errors';
 import { bearerToken } from '../lib/bearer';
 import { sha256 } from '../lib/bytes';
+import { looksLikeVirtualKey } from '../keys/format';
 import type { Caller, Credentials } from './caller';
 import { clientNetwork } from './client-network';
 import { jwtHeader } from './client-token';
 import { tokenCaller, tokenSource } from './token-caller';
+import { virtualKeyCaller } from './virtual-key';
 
 function credentialsOf(request: Request): Credentials {
   return {
@@ -18,14 +20,16 @@ function credentialsOf(request: Request): Credentials {
 }
 
 /** Closed by default: with no way in configured, every request is refused with how to open one. */
-export async function authenticate(request: Request, config: Config): Promise<Caller> {
+export async function authenticate(request: Request, config: Config, env: Env): Promise<Caller> {
   const credentials = credentialsOf(request);
   const tokensOn = config.tokenVerifier ?? config.identityVerifier ?? config.accessVerifier;
-  const keysConfigured = config.proxyKeys.length > 0 || tokensOn !== undefined;
+  // With ADMIN_KEY set, virtual keys may exist: they are a way in.
+  const virtualKeysOn = config.adminKeyDigest !== undefined;
+  const keysConfigured = config.proxyKeys.length > 0 || tokensOn !== undefined || virtualKeysOn;
   if (!keysConfigured && !config.allowAnonymous) {
     denyAccess(
       'proxy_not_configured',
-      'This proxy has no client access configured. Set the PROXY_KEYS secret (comma-separated keys that clients send as "Authorization: Bearer <key>"), TOKEN_SECRET or JWKS_URL for browser tokens, or ALLOW_ANONYMOUS=true for local development.',
+      'This proxy has no client access configured. Set ADMIN_KEY and create keys with the admin API, set the PROXY_KEYS secret (comma-separated keys that clients send as "Authorization: Bearer <key>"), TOKEN_SECRET or JWKS_URL for browser tokens, or ALLOW_ANONYMOUS=true for local development.',
     );
   }
   // Behind Cloudflare Access, the edge vouches for the signed-in user in its own header.
@@ -46,6 +50,7 @@ export async function authenticate(request: Request, config: Config): Promise<Ca
       'Missing client key. Send "Authorization: Bearer <proxy key or client token>"; it is not a provider key.',
     );
   }
+  if (virtualKeysOn && looksLikeVirtualKey(token)) return virtualKeyCaller(token, env);
   const header = config.tokenVerifier || config.identityVerifier ? jwtHeader(token) : undefined;
   const source = header && tokenSource(header.alg, config);
   if (source) return tokenCaller({ token, source, credentials }, config);

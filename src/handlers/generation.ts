@@ -2,6 +2,7 @@
 // read the body, route the model, admit against the caller's quota, consult the cache, call
 // upstream with failover, relay; once the answer has ended, store it and settle.
 import type { IRequest } from 'itty-router';
+import { hasDollarBudget } from '../access/caller';
 import { checkModel, checkOutputCap, modelAllowLists } from '../access/model-policy';
 import { priceOf, type Price } from '../accounting/prices';
 import { outputLimit, promptEstimate, reservation } from '../accounting/reservation';
@@ -14,9 +15,10 @@ import type { Target } from '../config/upstreams';
 import type { CallerContext } from '../context/context';
 import { ProxyError } from '../errors';
 import { isStreamed, readJsonBody, type JsonBody } from '../http/body';
-import { admitRequest, withCallerLimits, type Ticket } from '../quota/admission';
+import { admitCaller, withCallerLimits, type Ticket } from '../quota/admission';
 import { answerFromUpstream, type Ending } from '../relay/answer';
 import { upstreamPath, type Route } from '../routes';
+import type { Answered } from '../routing/failover';
 import { forward, withRoutingHeaders } from '../routing/forward';
 import { routeModel } from '../routing/resolve';
 
@@ -56,16 +58,23 @@ export function generationHandler(route: Route) {
         context.record.cache = 'HIT';
         return withCallerLimits(cache.response, admitted.ticket);
       }
-      const attempt = await callUpstream(request, context, { route, admitted, cache });
-      if (!attempt.ok) {
-        if (attempt.mayHaveBilled) outcome = UNANSWERED;
-        throw attempt.error;
+      const sent = await sendUpstream(request, context, { route, admitted });
+      if (!sent.attempt.ok) {
+        if (sent.attempt.mayHaveBilled) outcome = UNANSWERED;
+        throw sent.attempt.error;
       }
       // The upstream answered, so it may have billed: a failure from here keeps the reservation.
       answered = true;
-      price = attempt.price;
-      outcome = attempt.answer.ended.then((ending) => ({ kind: 'answered', ending }));
-      return withCallerLimits(attempt.response, admitted.ticket);
+      const relayed = await relay(request, context, {
+        route,
+        admitted,
+        cache,
+        answered: sent.attempt.answered,
+        sent,
+      });
+      price = relayed.price;
+      outcome = relayed.answer.ended.then((ending) => ({ kind: 'answered', ending }));
+      return withCallerLimits(relayed.response, admitted.ticket);
     } catch (error) {
       if (answered && outcome === UNSENT) outcome = UNANSWERED;
       throw error;
@@ -85,11 +94,11 @@ async function admit(request: IRequest, context: CallerContext, route: Route): P
   checkOutputCap(route, body.json, caller.maxTokens);
   const prices = targets.map((target) => priceOf(target.model, config.prices));
   const tools = route.toolFees ? billedTools(body.json) : [];
-  if (caller.limits.microsPerDay > 0)
+  if (hasDollarBudget(caller))
     checkPriced({ model: record.model, prices, tools, toolPrices: config.toolPrices });
   const toolCostUsd = maxToolCost(body.json, tools, config.toolPrices);
   const reserved = reservation({ route, body: body.json, bodyBytes: body.bytes.length, prices, toolCostUsd });
-  const ticket = await admitRequest(context.env.QUOTA, caller, reserved);
+  const ticket = await admitCaller(context.env, caller, reserved);
   const terms = {
     reservation: reserved,
     promptTokens: promptEstimate(body.bytes.length),
@@ -117,16 +126,15 @@ function checkPriced(what: {
   }
 }
 
-/** The upstream's answer, relayed: routed with failover, its usage read for whoever needs it. */
-async function callUpstream(
+/** Sends the request to its targets with failover: usage asked for if a budget needs it. */
+async function sendUpstream(
   request: IRequest,
   context: CallerContext,
-  { route, admitted, cache }: { route: Route; admitted: Admitted; cache: CacheLookup },
+  { route, admitted }: { route: Route; admitted: Admitted },
 ) {
   const { config, record } = context;
   const { body, ticket } = admitted;
-  const countsUsage = ticket?.countsUsage ?? false;
-  const stripUsage = needsUsageChunk(route, body, countsUsage);
+  const stripUsage = needsUsageChunk(route, body, ticket?.countsUsage ?? false);
   // A streamed answer can be stopped later (idle, too long, abandoned): its call gets a handle.
   const upstreamCall = isStreamed(body) ? new AbortController() : undefined;
   const attempt = await forward({
@@ -140,32 +148,41 @@ async function callUpstream(
       : { bytes: body.bytes, model: admitted.model, modelSpan: body.modelSpan },
     ...(upstreamCall ? { signal: upstreamCall.signal } : {}),
   });
-  if (!attempt.ok) {
-    const tried = attempt.tried.map((upstream) => upstream.name).join(',');
-    if (tried) record.upstream = tried;
-    record.attempts = attempt.attempts;
-    return attempt;
-  }
-  const { answered } = attempt;
-  record.upstream = answered.target.upstream.name;
-  record.attempts = answered.attempts;
+  const routed = attempt.ok ? [attempt.answered.target.upstream] : attempt.tried;
+  const names = routed.map((upstream) => upstream.name).join(',');
+  if (names) record.upstream = names;
+  record.attempts = attempt.ok ? attempt.answered.attempts : attempt.attempts;
+  return { attempt, stripUsage, stopUpstream: () => upstreamCall?.abort() };
+}
+
+/** The upstream's answer, relayed to the client: its usage and ending read for whoever needs them. */
+async function relay(
+  request: IRequest,
+  context: CallerContext,
+  at: {
+    route: Route;
+    admitted: Admitted;
+    cache: CacheLookup;
+    answered: Answered;
+    sent: { stripUsage: boolean; stopUpstream: () => void };
+  },
+) {
+  const { config, record } = context;
+  const { answered, cache, admitted } = at;
   record.servedModel = answered.target.model.slice(0, 256);
   record.cache = cache.status === 'miss' ? 'MISS' : 'BYPASS';
+  const countsUsage = admitted.ticket?.countsUsage ?? false;
   const answer = await answerFromUpstream(answered.response, {
-    route,
+    route: at.route,
     config,
     keepBytes: cache.status === 'miss' ? MAX_ENTRY_BYTES : 0,
-    stripUsage,
+    stripUsage: at.sent.stripUsage,
     countTools: admitted.countTools,
-    stream: {
-      clientGone: request.signal,
-      stopUpstream: () => upstreamCall?.abort(),
-      piped: countsUsage,
-    },
+    stream: { clientGone: request.signal, stopUpstream: at.sent.stopUpstream, piped: countsUsage },
   });
   answer.response.headers.set('x-cache', record.cache);
   const price: Price | undefined = priceOf(answered.target.model, config.prices);
-  return { ok: true as const, answer, price, response: withRoutingHeaders(answer.response, answered) };
+  return { answer, price, response: withRoutingHeaders(answer.response, answered) };
 }
 
 /**
@@ -183,7 +200,14 @@ function account(
   },
 ): void {
   const { admitted, cache, price } = settling;
+  // A key that counts requests in flight holds this one's slot until it has ended.
+  const renew = admitted.ticket?.renew;
+  const heartbeat =
+    renew && context.caller.virtualKey?.limits.maxParallel
+      ? setInterval(() => void renew(), 20_000)
+      : undefined;
   const spend = settling.outcome.then(async (outcome) => {
+    clearInterval(heartbeat);
     const charged = settle(outcome, { ...admitted.terms, price });
     const stored =
       cache?.status === 'miss'

@@ -7,7 +7,7 @@ import type { Config } from '../config/read';
 import type { CallerContext } from '../context/context';
 import { unknownUrl } from '../errors';
 import { jsonResponse } from '../http/json-response';
-import { admitRequest, withCallerLimits } from '../quota/admission';
+import { admitCaller, withCallerLimits } from '../quota/admission';
 import { upstreamError } from '../relay/answer';
 import { isSafeModelId } from '../routes';
 import { catalogue } from '../routing/catalogue';
@@ -22,9 +22,16 @@ function modelsJson(body: unknown, config: Config): Response {
   return jsonResponse(JSON.parse(config.redactor.redact(text)) as unknown, { status: 200 });
 }
 
+/** A lookup counts as one request, and uses nothing else: its reservation is released at once. */
+async function countRequest(context: CallerContext) {
+  const ticket = await admitCaller(context.env, context.caller, { tokens: 0, micros: 0 });
+  if (ticket) context.ctx.waitUntil(ticket.settle({ tokens: 0, micros: 0 }));
+  return ticket;
+}
+
 export async function listModels(request: IRequest, context: CallerContext): Promise<Response> {
   const { config, caller } = context;
-  const ticket = await admitRequest(context.env.QUOTA, caller, { tokens: 0, micros: 0 });
+  const ticket = await countRequest(context);
   const listed = await catalogue(config, request.headers);
   if (listed.failure) return withCallerLimits(await passOn(listed.failure, config), ticket);
   const lists = modelAllowLists(caller, config);
@@ -38,7 +45,7 @@ export async function retrieveModel(request: IRequest, context: CallerContext): 
   // Not a model id at all (`..%2Ffiles`): as unknown as any path outside the allow-list.
   if (!isSafeModelId(id)) throw unknownUrl(request);
   if (!mayUseModel(id, modelAllowLists(caller, config))) throw modelNotFound(id);
-  const ticket = await admitRequest(context.env.QUOTA, caller, { tokens: 0, micros: 0 });
+  const ticket = await countRequest(context);
   const listed = await catalogue(config, request.headers);
   if (listed.failure) return withCallerLimits(await passOn(listed.failure, config), ticket);
   const model = listed.models.find((candidate) => candidate.id === id);

@@ -2,6 +2,7 @@
 // Queue as rows already summed in their isolate, never on the client's path; each queue batch
 // becomes one D1 batch of upserts.
 import { logFailure } from '../errors';
+import { tablesOnFirstUse } from '../lib/d1-schema';
 import { utcDay } from '../lib/time';
 import { BUCKET_COLUMNS as BUCKETS } from './histogram';
 import { COUNTERS, sumRows, type UsageRow } from './row';
@@ -21,31 +22,8 @@ const UPSERT = `INSERT INTO usage_daily (day, caller, model, ${COUNTERS.join(', 
   VALUES (?, ?, ?, ${COUNTERS.map(() => '?').join(', ')})
   ON CONFLICT (day, caller, model) DO UPDATE SET ${COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(', ')}`;
 
-let schemaReady: Promise<unknown> | undefined;
-/** Created once per isolate; a failure is retried by the next batch. */
-function ensureSchema(db: D1Database): Promise<unknown> {
-  schemaReady ??= db.exec(SCHEMA.replace(/\n\s*/g, ' ')).catch((error: unknown) => {
-    schemaReady = undefined;
-    throw error;
-  });
-  return schemaReady;
-}
-
-/**
- * Runs `work` with the table in place. The isolate remembers having created it; if the database
- * says otherwise (a new or restored database behind the same binding), it is created again once.
- */
-export async function withSchema<T>(db: D1Database, work: () => Promise<T>): Promise<T> {
-  await ensureSchema(db);
-  try {
-    return await work();
-  } catch (error) {
-    if (!String(error).includes('no such table')) throw error;
-    schemaReady = undefined;
-    await ensureSchema(db);
-    return work();
-  }
-}
+/** Runs work with the table in place (created on first use). */
+export const withSchema = tablesOnFirstUse(SCHEMA);
 
 const HOUR_MS = 3_600_000;
 let lastPruned = 0;

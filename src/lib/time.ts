@@ -24,3 +24,14 @@ export async function withTimeout<T, F>(promise: Promise<T>, ms: number, fallbac
     clearTimeout(timer);
   }
 }
+
+/** `2026-12`: the UTC calendar month of `nowMs`. */
+export function utcMonth(nowMs: number): string {
+  return new Date(nowMs).toISOString().slice(0, 7);
+}
+
+/** Milliseconds from `nowMs` until the first moment of the next UTC month. */
+export function msUntilNextMonth(nowMs: number): number {
+  const now = new Date(nowMs);
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1) - nowMs;
+}

@@ -4,6 +4,7 @@ import type { Caller } from '../access/caller';
 import type { Used } from '../accounting/settle';
 import { ProxyError, logFailure } from '../errors';
 import type { QuotaCounter } from './counter';
+import { admitVirtualKey } from './key-admission';
 import type { Amounts, Refusal, Snapshot } from './window';
 
 export interface Ticket {
@@ -11,8 +12,10 @@ export interface Ticket {
   readonly headers: Headers;
   /** The caller's quota counts tokens or dollars, so what an answer used must be known exactly. */
   readonly countsUsage: boolean;
-  /** Replaces the reservation by what was really used. */
+  /** Replaces the reservation by what was really used (and frees the request's slot). */
   settle(used: Used): Promise<void>;
+  /** Keeps the request's slot while it is still answering, where slots are counted. */
+  renew?(): Promise<void>;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface Ticket {
  * `retry-after-ms` of up to a minute, so the app looks frozen): the client is told not to retry,
  * and can tell its user at once.
  */
-const LONGEST_SILENT_RETRY_MS = 5_000;
+export const LONGEST_SILENT_RETRY_MS = 5_000;
 
 /** OpenAI writes resets as durations such as `1s`, `6m0s`, `2h3m4s`. */
 export function formatDuration(ms: number): string {
@@ -29,7 +32,7 @@ export function formatDuration(ms: number): string {
   return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
 }
 
-const dollars = (micros: number) => (micros / 1_000_000).toFixed(6).replace(/\.?0+$/, '');
+export const dollars = (micros: number) => (micros / 1_000_000).toFixed(6).replace(/\.?0+$/, '');
 
 /** OpenAI's rate-limit headers for each limit the caller has, and the same style for dollars. */
 function rateLimitHeaders(snapshot: Snapshot): Headers {
@@ -49,7 +52,7 @@ function rateLimitHeaders(snapshot: Snapshot): Headers {
   return headers;
 }
 
-const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+export const plural = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 function refusalMessage(reason: Refusal, snapshot: Snapshot, wait: string): string {
   const { rpm, tpd, microsPerDay } = snapshot.limits;
@@ -75,7 +78,7 @@ function refusal(reason: Refusal, snapshot: Snapshot): ProxyError {
 }
 
 /** `undefined` when the caller has no limits at all: no Durable Object call is made then. */
-export async function admitRequest(
+async function admitRequest(
   namespace: DurableObjectNamespace<QuotaCounter>,
   caller: Caller,
   reserve: Amounts,
@@ -109,6 +112,13 @@ export async function admitRequest(
       await counter.settle(day, delta).catch((error: unknown) => logFailure('quota_settle_failed', error));
     },
   };
+}
+
+/** Admits a request with whoever holds the caller's limits: its virtual key's object, or its quota counter. */
+export function admitCaller(env: Env, caller: Caller, reserve: Amounts): Promise<Ticket | undefined> {
+  return caller.virtualKey
+    ? admitVirtualKey(env.VIRTUAL_KEYS, caller.virtualKey, reserve)
+    : admitRequest(env.QUOTA, caller, reserve);
 }
 
 /** Replaces the upstream's rate-limit headers (the owner's account) with the caller's own. */

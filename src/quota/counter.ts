@@ -4,11 +4,13 @@ import { DurableObject } from 'cloudflare:workers';
 import {
   admit,
   emptyState,
+  peek,
   settle,
   type Amounts,
   type Decision,
   type Limits,
   type QuotaState,
+  type Snapshot,
 } from './window';
 
 const DAY_KEY = 'tokens';
@@ -46,6 +48,11 @@ export class QuotaCounter extends DurableObject<Env> {
     this.state = state;
     this.persistIfChanged(before);
     return { decision, day: state.day };
+  }
+
+  /** The caller's limits as they stand, without counting a request (GET /v1/me). */
+  async peek(limits: Limits): Promise<Snapshot> {
+    return peek(this.state, limits, Date.now());
   }
 
   /** Corrects a reservation to the real usage once the answer is known. */

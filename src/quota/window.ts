@@ -102,6 +102,11 @@ export function admit(
   return { decision: { allowed: true, snapshot: snapshot(admitted, limits, nowMs) }, state: admitted };
 }
 
+/** What `admit` would report, without admitting anything. */
+export function peek(state: QuotaState, limits: Limits, nowMs: number): Snapshot {
+  return snapshot(current(state, nowMs), limits, nowMs);
+}
+
 /** Replaces a reservation made on `day` by what was really used (never below zero). */
 export function settle(
   state: QuotaState,

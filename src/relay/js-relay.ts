@@ -1,6 +1,6 @@
 // The JavaScript relay: every chunk passes through a read loop, so the proxy can end a broken or
 // silent stream with an error event, redact secrets, and remove a usage chunk it requested. It
-// costs JavaScript time on every chunk, which the native relay avoids; see the README's "Streaming".
+// costs JavaScript time on every chunk, which the native relay avoids; see docs/streaming-and-cache.md.
 import type { Redactor } from '../http/redact';
 import { watchStream, type StreamLimits, type StreamWatch } from './idle';
 import type { Relayed } from './native-relay';

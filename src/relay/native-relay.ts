@@ -34,7 +34,7 @@ export interface Relayed {
  * (and the pipe, when piped); an idle or overlong upstream is stopped, which ends the client's
  * stream where the upstream stopped: workerd aborts a native pipe's destination when its source
  * fails, so nothing can be appended without moving every chunk through JavaScript (the `checked`
- * relay, at about 3x this relay's CPU). See the README's "Streaming" section.
+ * relay, at about 3x this relay's CPU). See docs/streaming-and-cache.md.
  */
 export function relayNative(upstream: ReadableStream<Uint8Array>, options: RelayOptions): Relayed {
   const [toClient, copy] = upstream.tee();

@@ -1,0 +1,115 @@
+// GET /v1/me: who the credential is, what it may use, and how much of each limit is left and when
+// it resets, so a web app can show its user their allowance. It never counts against a limit and
+// never shows a secret.
+import type { IRequest } from 'itty-router';
+import type { Caller } from '../access/caller';
+import { modelAllowLists } from '../access/model-policy';
+import type { CallerContext } from '../context/context';
+import { ProxyError, logFailure } from '../errors';
+import { jsonResponse } from '../http/json-response';
+import type { KeyRefusal, KeyWindow } from '../keys/limits';
+import type { Snapshot } from '../quota/window';
+
+/** A limit as /v1/me shows it. Dollars in dollars; `resets_in_seconds` is null for a total budget. */
+interface Window {
+  readonly limit: number;
+  readonly used: number;
+  readonly remaining: number;
+  readonly resets_in_seconds: number | null;
+}
+
+const KEY_WINDOW_NAMES: Readonly<Record<KeyRefusal, string>> = {
+  requests: 'requests_per_minute',
+  parallel: 'requests_in_flight',
+  tokens_minute: 'tokens_per_minute',
+  tokens_day: 'tokens_per_day',
+  usd_day: 'usd_per_day',
+  usd_month: 'usd_per_month',
+  usd_total: 'usd_total',
+};
+
+const seconds = (ms: number) => Math.ceil(ms / 1000);
+
+function keyWindows(windows: Partial<Record<KeyRefusal, KeyWindow>>): Record<string, Window> {
+  return Object.fromEntries(
+    (Object.entries(windows) as [KeyRefusal, KeyWindow][]).map(([reason, window]) => {
+      const scale = reason.startsWith('usd') ? 1_000_000 : 1;
+      const fixed = reason === 'usd_total' || reason === 'parallel';
+      return [
+        KEY_WINDOW_NAMES[reason],
+        {
+          limit: window.limit / scale,
+          used: window.used / scale,
+          remaining: window.remaining / scale,
+          resets_in_seconds: fixed ? null : seconds(window.resetMs),
+        },
+      ];
+    }),
+  );
+}
+
+function quotaWindows(snapshot: Snapshot): Record<string, Window> {
+  const { limits } = snapshot;
+  const all: [string, number, number, number][] = [
+    ['requests_per_minute', limits.rpm, snapshot.remainingRequests, snapshot.resetRequestsMs],
+    ['tokens_per_day', limits.tpd, snapshot.remainingTokens, snapshot.resetTokensMs],
+    [
+      'usd_per_day',
+      limits.microsPerDay / 1_000_000,
+      snapshot.remainingMicros / 1_000_000,
+      snapshot.resetTokensMs,
+    ],
+  ];
+  return Object.fromEntries(
+    all
+      .filter(([, limit]) => limit > 0)
+      .map(([name, limit, remaining, resetMs]) => [
+        name,
+        { limit, used: Math.max(0, limit - remaining), remaining, resets_in_seconds: seconds(resetMs) },
+      ]),
+  );
+}
+
+async function windowsOf(caller: Caller, env: Env): Promise<Record<string, Window>> {
+  if (caller.virtualKey) {
+    const object = env.VIRTUAL_KEYS.get(env.VIRTUAL_KEYS.idFromName(caller.virtualKey.id));
+    const view = await object.view(Date.now());
+    return view ? keyWindows(view.windows) : {};
+  }
+  const { limits } = caller;
+  if (limits.rpm === 0 && limits.tpd === 0 && limits.microsPerDay === 0) return {};
+  return quotaWindows(await env.QUOTA.get(env.QUOTA.idFromName(caller.id)).peek(limits));
+}
+
+const KINDS = { key: 'key', token: 'token', anonymous: 'anonymous', virtual: 'virtual_key' } as const;
+
+export async function me(_request: IRequest, context: CallerContext): Promise<Response> {
+  const { caller, config, env } = context;
+  let limits: Record<string, Window>;
+  try {
+    limits = await windowsOf(caller, env);
+  } catch (error) {
+    logFailure('me_failed', error);
+    throw new ProxyError(503, 'quota_unavailable', 'The quota service is unavailable; try again shortly.');
+  }
+  const lists = modelAllowLists(caller, config);
+  return jsonResponse(
+    {
+      object: 'caller',
+      kind: KINDS[caller.kind],
+      id: caller.id,
+      ...(caller.virtualKey ? { name: caller.virtualKey.name } : {}),
+      // Each list applies; a model must be in all of them. Null: any model.
+      models: lists.length === 0 ? null : lists,
+      max_tokens: caller.maxTokens ?? null,
+      limits,
+      spend: {
+        usd_today: limits['usd_per_day']?.used ?? null,
+        usd_month: limits['usd_per_month']?.used ?? null,
+        usd_total: limits['usd_total']?.used ?? null,
+        tokens_today: limits['tokens_per_day']?.used ?? null,
+      },
+    },
+    { status: 200 },
+  );
+}

@@ -1,0 +1,220 @@
+// The arithmetic of a virtual key's limits: requests and tokens per minute (sliding windows),
+// tokens and dollars per UTC day, dollars per UTC month and in all, and requests in flight at once
+// (leases that expire, so a request whose isolate died never holds a slot for good). Pure: every
+// decision is a function of plain state and the time, which the Durable Object keeps.
+import { msUntilNextDay, msUntilNextMonth, utcDay, utcMonth } from '../lib/time';
+
+/** Every limit a key may carry; 0 = no limit. Dollars in micro-dollars. */
+export interface KeyLimits {
+  readonly rpm: number;
+  readonly tpm: number;
+  readonly tpd: number;
+  readonly microsPerDay: number;
+  readonly microsPerMonth: number;
+  readonly microsTotal: number;
+  readonly maxParallel: number;
+}
+
+export const NO_LIMITS: KeyLimits = {
+  rpm: 0,
+  tpm: 0,
+  tpd: 0,
+  microsPerDay: 0,
+  microsPerMonth: 0,
+  microsTotal: 0,
+  maxParallel: 0,
+};
+
+/** Held by an admitted request until it settles, or until `until` if it never does. */
+interface Lease {
+  readonly id: string;
+  readonly until: number;
+  /** Its entry in the minute's token window, corrected when it settles. */
+  readonly at: number;
+  readonly tokens: number;
+}
+
+export interface KeyUsage {
+  /** Start times of the requests of the last minute. */
+  readonly requests: readonly number[];
+  /** Tokens counted in the last minute, by when they were reserved. */
+  readonly minute: readonly { readonly at: number; readonly tokens: number }[];
+  readonly day: string;
+  readonly tokensDay: number;
+  readonly microsDay: number;
+  readonly month: string;
+  readonly microsMonth: number;
+  readonly microsTotal: number;
+  readonly leases: readonly Lease[];
+}
+
+export const NO_USAGE: KeyUsage = {
+  requests: [],
+  minute: [],
+  day: '',
+  tokensDay: 0,
+  microsDay: 0,
+  month: '',
+  microsMonth: 0,
+  microsTotal: 0,
+  leases: [],
+};
+
+export type KeyRefusal =
+  'requests' | 'parallel' | 'tokens_minute' | 'tokens_day' | 'usd_day' | 'usd_month' | 'usd_total';
+
+const MINUTE_MS = 60_000;
+/** How long an admitted request holds its slot without a word; the request renews it meanwhile. */
+export const LEASE_MS = 60_000;
+
+/** The usage as of `now`: windows slid, a new day's and month's budgets begun, dead leases gone. */
+export function current(usage: KeyUsage, now: number): KeyUsage {
+  const day = utcDay(now);
+  const month = utcMonth(now);
+  return {
+    requests: usage.requests.filter((at) => at > now - MINUTE_MS),
+    minute: usage.minute.filter((entry) => entry.at > now - MINUTE_MS),
+    day,
+    tokensDay: usage.day === day ? usage.tokensDay : 0,
+    microsDay: usage.day === day ? usage.microsDay : 0,
+    month,
+    microsMonth: usage.month === month ? usage.microsMonth : 0,
+    microsTotal: usage.microsTotal,
+    leases: usage.leases.filter((lease) => lease.until > now),
+  };
+}
+
+const minuteTokens = (usage: KeyUsage) => usage.minute.reduce((sum, entry) => sum + entry.tokens, 0);
+
+/**
+ * Why a request reserving `reserve` may not go ahead now. Requests and parallel slots are
+ * counted; tokens are refused once spent (a reservation may overshoot by one request); dollars
+ * are strict: the whole reservation must fit, so racing requests never spend past a budget.
+ */
+export function refusal(
+  usage: KeyUsage,
+  limits: KeyLimits,
+  reserve: { readonly tokens: number; readonly micros: number },
+): KeyRefusal | undefined {
+  if (limits.rpm > 0 && usage.requests.length >= limits.rpm) return 'requests';
+  if (limits.maxParallel > 0 && usage.leases.length >= limits.maxParallel) return 'parallel';
+  if (limits.tpm > 0 && minuteTokens(usage) >= limits.tpm) return 'tokens_minute';
+  if (limits.tpd > 0 && usage.tokensDay >= limits.tpd) return 'tokens_day';
+  if (limits.microsPerDay > 0 && usage.microsDay + reserve.micros > limits.microsPerDay) return 'usd_day';
+  if (limits.microsPerMonth > 0 && usage.microsMonth + reserve.micros > limits.microsPerMonth)
+    return 'usd_month';
+  if (limits.microsTotal > 0 && usage.microsTotal + reserve.micros > limits.microsTotal) return 'usd_total';
+  return undefined;
+}
+
+export type KeyDecision =
+  | { readonly allowed: true; readonly usage: KeyUsage; readonly lease: string }
+  | { readonly allowed: false; readonly reason: KeyRefusal; readonly usage: KeyUsage };
+
+/** Admits one request and reserves what it may use, holding a lease; or says why not. */
+export function admitKey(
+  previous: KeyUsage,
+  limits: KeyLimits,
+  request: {
+    readonly reserve: { tokens: number; micros: number };
+    readonly now: number;
+    readonly lease: string;
+  },
+): KeyDecision {
+  const { now, reserve } = request;
+  const usage = current(previous, now);
+  const reason = refusal(usage, limits, reserve);
+  if (reason) return { allowed: false, reason, usage };
+  return {
+    allowed: true,
+    lease: request.lease,
+    usage: {
+      ...usage,
+      requests: [...usage.requests, now],
+      minute: [...usage.minute, { at: now, tokens: reserve.tokens }],
+      tokensDay: usage.tokensDay + reserve.tokens,
+      microsDay: usage.microsDay + reserve.micros,
+      microsMonth: usage.microsMonth + reserve.micros,
+      microsTotal: usage.microsTotal + reserve.micros,
+      leases: [
+        ...usage.leases,
+        { id: request.lease, until: now + LEASE_MS, at: now, tokens: reserve.tokens },
+      ],
+    },
+  };
+}
+
+/**
+ * Replaces a reservation made in `day`/`month` by what was used, and frees its lease. A period
+ * that has ended keeps what it had: yesterday's budget is not corrected into today's.
+ */
+export function settleKey(
+  previous: KeyUsage,
+  settlement: {
+    readonly lease: string;
+    readonly day: string;
+    readonly month: string;
+    readonly delta: { readonly tokens: number; readonly micros: number };
+    readonly now: number;
+  },
+): KeyUsage {
+  const usage = current(previous, settlement.now);
+  const { delta } = settlement;
+  const lease = previous.leases.find((held) => held.id === settlement.lease);
+  const sameDay = usage.day === settlement.day;
+  const sameMonth = usage.month === settlement.month;
+  return {
+    ...usage,
+    minute: usage.minute.map((entry) =>
+      lease && entry.at === lease.at && entry.tokens === lease.tokens
+        ? { at: entry.at, tokens: Math.max(0, entry.tokens + delta.tokens) }
+        : entry,
+    ),
+    tokensDay: sameDay ? Math.max(0, usage.tokensDay + delta.tokens) : usage.tokensDay,
+    microsDay: sameDay ? Math.max(0, usage.microsDay + delta.micros) : usage.microsDay,
+    microsMonth: sameMonth ? Math.max(0, usage.microsMonth + delta.micros) : usage.microsMonth,
+    microsTotal: Math.max(0, usage.microsTotal + delta.micros),
+    leases: usage.leases.filter((held) => held.id !== settlement.lease),
+  };
+}
+
+/** Keeps a lease alive while its request is still answering. */
+export function renewLease(usage: KeyUsage, lease: string, now: number): KeyUsage {
+  return {
+    ...usage,
+    leases: usage.leases.map((held) => (held.id === lease ? { ...held, until: now + LEASE_MS } : held)),
+  };
+}
+
+export interface KeyWindow {
+  readonly limit: number;
+  readonly used: number;
+  readonly remaining: number;
+  /** Milliseconds until this limit's window or period frees up. */
+  readonly resetMs: number;
+}
+
+/** Each limit the key has: its size, what is used and left, and when it resets. */
+export function windows(
+  usage: KeyUsage,
+  limits: KeyLimits,
+  now: number,
+): Partial<Record<KeyRefusal, KeyWindow>> {
+  const oldest = (times: readonly number[]) => (times[0] === undefined ? 0 : times[0] + MINUTE_MS - now);
+  const all: Record<KeyRefusal, [number, number, number]> = {
+    requests: [limits.rpm, usage.requests.length, oldest(usage.requests)],
+    parallel: [limits.maxParallel, usage.leases.length, 0],
+    tokens_minute: [limits.tpm, minuteTokens(usage), oldest(usage.minute.map((entry) => entry.at))],
+    tokens_day: [limits.tpd, usage.tokensDay, msUntilNextDay(now)],
+    usd_day: [limits.microsPerDay, usage.microsDay, msUntilNextDay(now)],
+    usd_month: [limits.microsPerMonth, usage.microsMonth, msUntilNextMonth(now)],
+    usd_total: [limits.microsTotal, usage.microsTotal, 0],
+  };
+  const present = Object.entries(all).filter(([, [limit]]) => limit > 0);
+  return Object.fromEntries(
+    present.map(([name, [limit, used, resetMs]]) => [
+      name,
+      { limit, used, remaining: Math.max(0, limit - used), resetMs: Math.max(0, resetMs) },
+    ]),
+  );
+}
