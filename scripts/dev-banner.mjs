@@ -1,6 +1,7 @@
 // @ts-check
 // The lines `npm run dev` prints once the Worker answers: what it runs against (exactly what is
 // configured, never a secret's value), where, with which client key, and a request to copy.
+import { devKeyLine } from './dev-keys.mjs';
 import { DEV_ADMIN_KEY, DEV_KEY, DEV_TOKEN_SECRET } from './dev-settings.mjs';
 
 /** @param {import('./dev-settings.mjs').DevSettings} settings @param {string | undefined} mockUrl */
@@ -29,10 +30,10 @@ function upstreamLines(settings, mockUrl) {
 
 /**
  * @param {import('./dev-settings.mjs').DevSettings} settings
- * @param {string} origin where wrangler serves the Worker
- * @param {string | undefined} mockUrl
+ * @param {{ origin: string, mockUrl: string | undefined, virtualKey?: import('./dev-keys.mjs').DevKey | undefined }} where
+ *   origin: where wrangler serves the Worker; virtualKey: the one dev made or found (offline only)
  */
-export function banner(settings, origin, mockUrl) {
+export function banner(settings, { origin, mockUrl, virtualKey }) {
   const mock = settings.mode === 'mock';
   const clientKeys = settings.ownKeys.length > 0 ? settings.ownKeys : [DEV_KEY];
   const model = mock ? 'echo-1' : (settings.aliases[0] ?? 'gpt-4o-mini');
@@ -47,6 +48,7 @@ export function banner(settings, origin, mockUrl) {
     `  Playground       ${origin}/   (the client key is filled in for you)`,
     `  Client keys      ${clientKeys.join(', ')}   (${keysFrom}; never a provider key)`,
     ...(settings.adminKey ? [`  Usage dashboard  ${origin}/admin   (admin key: ${admin})`] : []),
+    ...[devKeyLine(virtualKey)].filter(Boolean),
     '',
     'Stream a chat completion:',
     `  curl -N ${origin}/v1/chat/completions -H "authorization: Bearer ${clientKeys[0]}" -H 'content-type: application/json' -d '${body}'`,
@@ -59,6 +61,9 @@ export function banner(settings, origin, mockUrl) {
     lines.push(
       'Mint a short-lived browser token (use it in place of the client key):',
       `  TOKEN_SECRET=${DEV_TOKEN_SECRET} npm run -s token -- --sub alice --ttl 15m`,
+      '',
+      'Issue a virtual key with a budget (its secret is printed once, last):',
+      '  npm run -s keys -- create --name ci --usd-per-month 20 --models echo-1',
       '',
       settings.reason === 'OFFLINE=1'
         ? 'OFFLINE=1 sets aside the upstreams in .dev.vars; start without it to use them.'

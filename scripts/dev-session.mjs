@@ -1,12 +1,14 @@
 // @ts-check
 // One run of `wrangler dev` with the settings .dev.vars and wrangler.toml hold right now: the
 // mock upstream when they configure none, wrangler itself, and a report each time the Worker is
-// (re)loaded: the banner once it is healthy, or what is misconfigured.
+// (re)loaded: the banner once it is healthy (offline, with its development virtual key), or what
+// is misconfigured.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
 import { banner } from './dev-banner.mjs';
+import { seedDevKey } from './dev-keys.mjs';
 import { WranglerOutput } from './dev-output.mjs';
 import { readDevSettings } from './dev-settings.mjs';
 import { snapshot } from './dev-vars.mjs';
@@ -53,10 +55,19 @@ export async function startSession({ host, port, rest }) {
 
   let stopped = false;
   let state = '';
+  /** Offline, the development virtual key, made or found once per session (dev-keys.mjs). */
+  /** @type {Promise<import('./dev-keys.mjs').DevKey> | undefined} */
+  let virtualKey;
   output.on('ready', async (/** @type {string} */ origin) => {
     const problem = await healthProblem(origin, output);
     if (stopped) return;
-    if (problem === undefined && state !== 'healthy') console.log(banner(settings, origin, mock?.url));
+    if (problem === undefined && state !== 'healthy') {
+      virtualKey ??= mock ? seedDevKey(origin, output) : undefined;
+      const key = await virtualKey;
+      if (stopped) return;
+      if (key && 'problem' in key) console.error(`dev: no development virtual key: ${key.problem}`);
+      console.log(banner(settings, { origin, mockUrl: mock?.url, virtualKey: key }));
+    }
     if (problem !== undefined && problem.message !== state) console.error(advice(problem, settings));
     state = problem?.message ?? 'healthy';
   });

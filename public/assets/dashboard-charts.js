@@ -3,17 +3,12 @@
 // 'a'..'d' (dashboard.css), and every series gets a legend entry. Labels that come from callers
 // (caller ids, model names) are isolated, so bidi control characters in them cannot reorder
 // the text around them; all text goes in as textContent.
+import { isolate, revealed } from './dashboard-format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 360;
 const HEIGHT = 170;
 const PAD = { left: 50, right: 6, top: 8, bottom: 20 };
-/** First strong isolate … pop directional isolate: the plain-text <bdi>, for tooltips CSS cannot reach. */
-const isolate = (/** @type {string} */ text) => `\u2068${text}\u2069`;
-/** Bidi controls (U+202E and kin) shown as what they are: a name that holds one should look odd. */
-const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-const revealed = (/** @type {string} */ text) =>
-  text.replace(BIDI_CONTROLS, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase()}]`);
 
 /**
  * @typedef {{ values: Array<number | null>, name: string, color: 'a' | 'b' | 'c' | 'd' }} Series

@@ -1,40 +1,17 @@
-// The usage dashboard: reads /admin/api/usage with the admin key the owner pastes (or, under
-// `npm run dev` on loopback, the development key the Worker names in a meta tag) and shows
-// totals and charts. No framework, no build step, no data in the page itself.
+// The usage view: reads /admin/api/usage with the admin key (dashboard-shell.js) and shows totals
+// and charts. No framework, no build step, no data in the page itself.
 import { bars, columns, lines } from './dashboard-charts.js';
+import { number, usd } from './dashboard-format.js';
+import { adminKey, onView } from './dashboard-shell.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
-const KEY_ITEM = 'dashboard.key';
 const DAY_MS = 86_400_000;
 
-function remembered() {
-  try {
-    return sessionStorage.getItem(KEY_ITEM) || '';
-  } catch {
-    return '';
-  }
-}
-function remember(/** @type {string} */ value) {
-  try {
-    sessionStorage.setItem(KEY_ITEM, value);
-  } catch {}
-}
 function setStatus(/** @type {string} */ text, bad = false) {
   $('status').textContent = text;
   $('status').className = bad ? 'bad' : '';
 }
 
-const number = new Intl.NumberFormat('en', { maximumFractionDigits: 1, notation: 'compact' });
-/** Dollars as people write them: $12.50, $5, $0.50, $0.0042, $0; never an exponent. */
-function usd(/** @type {number} */ value) {
-  if (!value) return '$0';
-  if (Number.isInteger(value)) return `$${value.toLocaleString('en')}`;
-  if (value >= 1)
-    return `$${value.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-  // Below a dollar, two significant digits, and at least the cents: $0.50, $0.042, $0.0042.
-  const text = value.toLocaleString('en', { maximumSignificantDigits: 2 });
-  return `$${/\.\d$/.test(text) ? `${text}0` : text}`;
-}
 const percent = (/** @type {number} */ value) =>
   `${(value * 100).toFixed(value > 0 && value < 0.1 ? 1 : 0)}%`;
 const ms = (/** @type {number | null} */ value) =>
@@ -162,10 +139,8 @@ function top(/** @type {any[]} */ rows, /** @type {string} */ field) {
   }));
 }
 
-async function load() {
-  const key = $('key').value.trim();
+async function load(/** @type {string} */ key) {
   if (!key) return setStatus('Paste the admin key to see usage.');
-  remember(key);
   const to = day(0);
   const from = day(Number($('range').value) - 1);
   setStatus('Loading\u2026');
@@ -184,12 +159,5 @@ async function load() {
   }
 }
 
-// Under npm run dev, on this machine only, the Worker names the development admin key in a meta tag.
-const devKey = /** @type {HTMLMetaElement | null} */ (document.querySelector('meta[name="dev-admin-key"]'));
-$('key').value = remembered() || devKey?.content || '';
-$('controls').addEventListener('submit', (/** @type {Event} */ event) => {
-  event.preventDefault();
-  load();
-});
-$('range').addEventListener('change', load);
-if ($('key').value) load();
+onView('usage', load);
+$('range').addEventListener('change', () => load(adminKey()));
