@@ -41,7 +41,8 @@ export class ProxyError extends Error {
 
   constructor(
     readonly status: number,
-    readonly code: string,
+    /** `null` only where OpenAI itself sends none (a stored object that is not found). */
+    readonly code: string | null,
     message: string,
     readonly details: ErrorDetails = {},
   ) {

@@ -20,6 +20,7 @@ import {
 } from './handlers/keys';
 import { me } from './handlers/me';
 import { listModels, retrieveModel } from './handlers/models';
+import { storedHandler } from './handlers/stored';
 import { dashboardPage, pageAssets, playgroundPage } from './handlers/pages';
 import { preflightResponse, withCors } from './http/cors';
 import { consumeUsage } from './ledger/consume';
@@ -61,20 +62,23 @@ function owned(handler: Handler<RequestContext>, needsAdmin = false) {
   };
 }
 
+const METHODS = { GET: 'get', POST: 'post', DELETE: 'delete' } as const;
+
 const HANDLERS: Readonly<Record<Route['kind'], (route: Route) => Handler<CallerContext>>> = {
   generation: generationHandler,
   catalogue: (route) => (route.name === 'models.list' ? listModels : retrieveModel),
   identity: () => me,
+  stored: storedHandler,
 };
 
-function methodNotAllowed(route: Route) {
+function methodNotAllowed(pattern: string, methods: string) {
   return (request: IRequest): never => {
     throw new ProxyError(
       405,
       'method_not_allowed',
-      `${request.method} is not allowed on ${route.pattern}; use ${route.method}.`,
+      `${request.method} is not allowed on ${pattern}; use ${methods}.`,
       {
-        headers: { allow: `${route.method}, OPTIONS` },
+        headers: { allow: `${methods}, OPTIONS` },
       },
     );
   };
@@ -113,18 +117,24 @@ const router = Router<ContextRequest, Args>({
   catch: (thrown: unknown, request: ContextRequest) => {
     const record = request.context?.record;
     const error = toProxyError(thrown, record?.id);
-    if (record) record.errorCode = error.code;
+    if (record) record.errorCode = error.code ?? `http_${error.status}`;
     return errorResponse(error);
   },
   finally: [finishRecord, withApiCors],
 });
 
-for (const route of ROUTES) {
-  const methods = `${route.method}, OPTIONS`;
-  // Preflights are answered before auth: browsers never send credentials with them.
-  router.options(route.pattern, (request) => preflightResponse(request, methods, contextOf(request).config));
-  router[route.method === 'GET' ? 'get' : 'post'](route.pattern, api(route, HANDLERS[route.kind](route)));
-  router.all(route.pattern, methodNotAllowed(route));
+for (const route of ROUTES)
+  router[METHODS[route.method]](route.pattern, api(route, HANDLERS[route.kind](route)));
+// Then, per path, the preflight (answered before auth: browsers send no credentials with it) and
+// a 405 naming the methods it has.
+for (const pattern of new Set(ROUTES.map((route) => route.pattern))) {
+  const methods = ROUTES.filter((route) => route.pattern === pattern)
+    .map((route) => route.method)
+    .join(', ');
+  router.options(pattern, (request) =>
+    preflightResponse(request, `${methods}, OPTIONS`, contextOf(request).config),
+  );
+  router.all(pattern, methodNotAllowed(pattern, methods));
 }
 router.get('/admin/api/usage', owned(usageApi, true));
 router.post('/admin/api/keys', owned(createKey, true));
@@ -160,6 +170,7 @@ function health(env: Env, requestId: string): Response {
 export { KeyRegistry } from './keys/registry';
 export { VirtualKey } from './keys/object';
 export { QuotaCounter } from './quota/counter';
+export { StoredObject } from './stored/owners';
 
 export default {
   fetch: (request, env, ctx) => router.fetch(request, env, ctx),

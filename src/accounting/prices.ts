@@ -12,6 +12,12 @@ export interface Price {
    * of its own is reserved for, so a budget holds against a burst of long answers.
    */
   readonly maxOutput?: number;
+  /** Audio transcription and translation: USD per minute of audio. */
+  readonly perMinute?: number;
+  /** Speech: USD per million characters of input text. */
+  readonly perMillionChars?: number;
+  /** Images: USD per image, by `quality/size` (or `size` alone where the model has one quality). */
+  readonly perImage?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -44,6 +50,47 @@ export const OPENAI_PRICES: Readonly<Record<string, Price>> = {
   'text-embedding-3-small': { input: 0.02, output: 0, maxOutput: 0 },
   'text-embedding-3-large': { input: 0.13, output: 0, maxOutput: 0 },
   'text-embedding-ada-002': { input: 0.1, output: 0, maxOutput: 0 },
+  // Moderation is free; it is priced so that a dollar budget admits it.
+  'omni-moderation-latest': { input: 0, output: 0, maxOutput: 0 },
+  'text-moderation-latest': { input: 0, output: 0, maxOutput: 0 },
+  // Speech: per character of input (gpt-4o-mini-tts is billed per token; about $0.015 a minute,
+  // which at roughly 1,000 characters a minute is $15 per million characters).
+  'tts-1': { input: 0, output: 0, perMillionChars: 15 },
+  'tts-1-hd': { input: 0, output: 0, perMillionChars: 30 },
+  'gpt-4o-mini-tts': { input: 0, output: 0, perMillionChars: 15 },
+  // Transcription: per minute, or per token where the answer reports tokens (audio input rate).
+  'whisper-1': { input: 0, output: 0, perMinute: 0.006 },
+  'gpt-4o-transcribe': { input: 6, output: 10, perMinute: 0.006 },
+  'gpt-4o-mini-transcribe': { input: 3, output: 5, perMinute: 0.003 },
+  // Images: per image by quality and size; gpt-image-1 also per token when it reports usage.
+  'dall-e-2': { input: 0, output: 0, perImage: { '256x256': 0.016, '512x512': 0.018, '1024x1024': 0.02 } },
+  'dall-e-3': {
+    input: 0,
+    output: 0,
+    perImage: {
+      'standard/1024x1024': 0.04,
+      'standard/1024x1792': 0.08,
+      'standard/1792x1024': 0.08,
+      'hd/1024x1024': 0.08,
+      'hd/1024x1792': 0.12,
+      'hd/1792x1024': 0.12,
+    },
+  },
+  'gpt-image-1': {
+    input: 10,
+    output: 40,
+    perImage: {
+      'low/1024x1024': 0.011,
+      'low/1024x1536': 0.016,
+      'low/1536x1024': 0.016,
+      'medium/1024x1024': 0.042,
+      'medium/1024x1536': 0.063,
+      'medium/1536x1024': 0.063,
+      'high/1024x1024': 0.167,
+      'high/1024x1536': 0.25,
+      'high/1536x1024': 0.25,
+    },
+  },
 };
 
 /**
@@ -91,5 +138,7 @@ export function costOf(
     (sum, [tool, count]) => sum + count * (toolPrices[tool] ?? 0),
     0,
   );
-  return tokens * PER_TOKEN + calls;
+  const audio =
+    usage.seconds !== undefined && price.perMinute !== undefined ? (usage.seconds / 60) * price.perMinute : 0;
+  return tokens * PER_TOKEN + calls + audio;
 }

@@ -1,6 +1,7 @@
 // What a request may use before it runs: the tokens and dollars its caller's quota reserves, so
 // that racing requests can never spend more than a budget between them.
 import type { Route } from '../routes';
+import { mediaEstimate } from './media';
 import { costOf, type Price } from './prices';
 
 /** Output reserved per choice for a model with no known maximum and no bound in the request. */
@@ -75,6 +76,12 @@ interface Reserving {
  * overshoot a budget by more than one request's worth). Settlement charges what was really used.
  */
 export function reservation({ route, body, bodyBytes, prices, toolCostUsd = 0 }: Reserving): Reservation {
+  const media = prices.map((price) => mediaEstimate(route, { body, bodyBytes }, price));
+  if (media.every((estimate) => estimate !== undefined)) {
+    const tokens = Math.max(0, ...media.map((estimate) => estimate.tokens));
+    const dollars = Math.max(0, ...media.map((estimate) => estimate.dollars));
+    return { tokens, micros: Math.ceil(dollars * 1_000_000) };
+  }
   const input = promptEstimate(bodyBytes);
   const bound = outputBound(route, body);
   const outputFor = (price: Price | undefined) =>

@@ -9,6 +9,8 @@ export interface Usage {
   readonly cachedInput?: number;
   /** Built-in tool calls the provider ran and bills per call, by tool (`web_search`: 2). */
   readonly toolCalls?: Readonly<Record<string, number>>;
+  /** Seconds of audio, where an answer reports its length rather than tokens (whisper-1). */
+  readonly seconds?: number;
 }
 
 /**
@@ -53,6 +55,12 @@ function count(fields: Record<string, unknown>, name: string): number | undefine
 export function parseUsage(value: unknown): Usage | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const fields = value as Record<string, unknown>;
+  const seconds = fields['seconds'];
+  if (fields['type'] === 'duration') {
+    return typeof seconds === 'number' && Number.isFinite(seconds) && seconds >= 0 && seconds < 1e7
+      ? { input: 0, output: 0, seconds }
+      : undefined;
+  }
   const input = count(fields, 'prompt_tokens') ?? count(fields, 'input_tokens');
   const output = count(fields, 'completion_tokens') ?? count(fields, 'output_tokens');
   const total = count(fields, 'total_tokens');

@@ -27,23 +27,32 @@ function parseEntry(price: unknown, position: number): Price | { perCall: number
     if (!isRate(fields['perCall'])) throw invalid(position, '"perCall" must be USD per call.');
     return { perCall: fields['perCall'] };
   }
-  const { input, output, cachedInput, maxOutput } = fields;
+  const { input, output, cachedInput, maxOutput, perMinute, perMillionChars, perImage } = fields;
+  // A speech, transcription or image price may stand without token rates.
+  const media = perMinute !== undefined || perMillionChars !== undefined || perImage !== undefined;
+  const optional = (value: unknown, check: (value: unknown) => boolean) =>
+    value === undefined || check(value);
   const valid =
-    isRate(input) &&
-    isRate(output) &&
-    (cachedInput === undefined || isRate(cachedInput)) &&
-    (maxOutput === undefined || isTokenCount(maxOutput));
+    (media ? optional(input, isRate) && optional(output, isRate) : isRate(input) && isRate(output)) &&
+    optional(cachedInput, isRate) &&
+    optional(maxOutput, isTokenCount) &&
+    optional(perMinute, isRate) &&
+    optional(perMillionChars, isRate) &&
+    optional(perImage, (table) => isObject(table) && Object.values(table).every(isRate));
   if (!valid) {
     throw invalid(
       position,
-      '"input" and "output" (and "cachedInput", if set) must be USD per million tokens, "maxOutput", if set, a whole number of tokens; or, for a tool billed per call, only "perCall".',
+      '"input" and "output" (and "cachedInput", if set) must be USD per million tokens, "maxOutput", if set, a whole number of tokens; "perMinute", "perMillionChars" and "perImage" (by "quality/size") price audio and images; a tool billed per call has only "perCall".',
     );
   }
   return {
-    input,
-    output,
-    ...(cachedInput === undefined ? {} : { cachedInput }),
-    ...(maxOutput === undefined ? {} : { maxOutput }),
+    input: isRate(input) ? input : 0,
+    output: isRate(output) ? output : 0,
+    ...(cachedInput === undefined ? {} : { cachedInput: cachedInput as number }),
+    ...(maxOutput === undefined ? {} : { maxOutput: maxOutput as number }),
+    ...(perMinute === undefined ? {} : { perMinute: perMinute as number }),
+    ...(perMillionChars === undefined ? {} : { perMillionChars: perMillionChars as number }),
+    ...(perImage === undefined ? {} : { perImage: perImage as Record<string, number> }),
   };
 }
 

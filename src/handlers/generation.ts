@@ -7,6 +7,7 @@ import { checkModel, checkOutputCap, modelAllowLists } from '../access/model-pol
 import { priceOf, type Price } from '../accounting/prices';
 import { outputLimit, promptEstimate, reservation } from '../accounting/reservation';
 import { settle, type Outcome, type Terms } from '../accounting/settle';
+import { pricesRoute } from '../accounting/media';
 import { billedTools, maxToolCost } from '../accounting/tools';
 import { needsUsageChunk, withUsageRequested } from '../accounting/usage-request';
 import { lookUpCache, type CacheLookup } from '../cache/lookup';
@@ -14,13 +15,14 @@ import { MAX_ENTRY_BYTES } from '../cache/store';
 import type { Target } from '../config/upstreams';
 import type { CallerContext } from '../context/context';
 import { ProxyError } from '../errors';
-import { isStreamed, readJsonBody, type JsonBody } from '../http/body';
+import { isStreamed, readFormBody, readJsonBody, type JsonBody } from '../http/body';
 import { admitCaller, withCallerLimits, type Ticket } from '../quota/admission';
 import { answerFromUpstream, type Ending } from '../relay/answer';
 import { upstreamPath, type Route } from '../routes';
 import type { Answered } from '../routing/failover';
 import { forward, withRoutingHeaders } from '../routing/forward';
 import { routeModel } from '../routing/resolve';
+import { createsStored, recordCreated, storedTargets } from '../stored/ownership';
 
 /** Everything about the request that later stages need, decided before anything is spent. */
 interface Admitted {
@@ -74,6 +76,11 @@ export function generationHandler(route: Route) {
       });
       price = relayed.price;
       outcome = relayed.answer.ended.then((ending) => ({ kind: 'answered', ending }));
+      // A stored object is recorded as this caller's before the answer that names it goes out.
+      await recordCreated(context, {
+        answer: relayed.answer,
+        upstream: sent.attempt.answered.target.upstream,
+      });
       return withCallerLimits(relayed.response, admitted.ticket);
     } catch (error) {
       if (answered && outcome === UNSENT) outcome = UNANSWERED;
@@ -87,15 +94,22 @@ export function generationHandler(route: Route) {
 /** Who asks for what, and may they: everything that refuses before anything is spent. */
 async function admit(request: IRequest, context: CallerContext, route: Route): Promise<Admitted> {
   const { config, caller, record } = context;
-  const body = await readJsonBody(request, config.maxBodyBytes, route);
-  const { model, targets, servedAs } = routeModel(body.json, config);
+  const body =
+    route.body === 'multipart'
+      ? await readFormBody(request, config.maxBodyBytes)
+      : await readJsonBody(request, config.maxBodyBytes, route);
+  const asked = body.json['model'] ?? route.defaultModel;
+  const routed = routeModel({ model: asked }, config);
+  const { model, servedAs } = routed;
+  // A request that builds on a stored object goes to the upstream that holds it, and only there.
+  const targets = await storedTargets(context, body.json, routed.targets);
   record.model = model.slice(0, 256);
   checkModel(model, modelAllowLists(caller, config), servedAs);
   checkOutputCap(route, body.json, caller.maxTokens);
   const prices = targets.map((target) => priceOf(target.model, config.prices));
   const tools = route.toolFees ? billedTools(body.json) : [];
   if (hasDollarBudget(caller))
-    checkPriced({ model: record.model, prices, tools, toolPrices: config.toolPrices });
+    checkPriced({ route, model: record.model, prices, tools, toolPrices: config.toolPrices });
   const toolCostUsd = maxToolCost(body.json, tools, config.toolPrices);
   const reserved = reservation({ route, body: body.json, bodyBytes: body.bytes.length, prices, toolCostUsd });
   const ticket = await admitCaller(context.env, caller, reserved);
@@ -110,12 +124,13 @@ async function admit(request: IRequest, context: CallerContext, route: Route): P
 
 /** A dollar budget cannot hold what has no price: it would be free. Refused, naming what to price. */
 function checkPriced(what: {
+  readonly route: Route;
   readonly model: string;
   readonly prices: readonly (Price | undefined)[];
   readonly tools: readonly string[];
   readonly toolPrices: Readonly<Record<string, number>>;
 }): void {
-  if (what.prices.some((price) => price === undefined)) {
+  if (what.prices.some((price) => !pricesRoute(what.route, price))) {
     const message = `This client has a dollar budget, and '${what.model}' has no price; the owner can add one in MODEL_PRICES.`;
     throw new ProxyError(403, 'model_not_priced', message, { param: 'model' });
   }
@@ -141,11 +156,12 @@ async function sendUpstream(
     config,
     targets: admitted.targets,
     caller: context.caller.id,
+    method: 'POST',
     path: upstreamPath(route),
     clientHeaders: request.headers,
     body: stripUsage
       ? { bytes: withUsageRequested(body), model: admitted.model, modelSpan: undefined }
-      : { bytes: body.bytes, model: admitted.model, modelSpan: body.modelSpan },
+      : { bytes: body.bytes, model: admitted.model, modelSpan: body.modelSpan, formType: body.formType },
     ...(upstreamCall ? { signal: upstreamCall.signal } : {}),
   });
   const routed = attempt.ok ? [attempt.answered.target.upstream] : attempt.tried;
@@ -178,6 +194,7 @@ async function relay(
     keepBytes: cache.status === 'miss' ? MAX_ENTRY_BYTES : 0,
     stripUsage: at.sent.stripUsage,
     countTools: admitted.countTools,
+    creates: createsStored(at.route, admitted.body.json),
     stream: { clientGone: request.signal, stopUpstream: at.sent.stopUpstream, piped: countsUsage },
   });
   answer.response.headers.set('x-cache', record.cache);

@@ -6,13 +6,17 @@ import { concatBytes } from '../lib/bytes';
 import { isObject } from '../lib/json';
 import type { Route } from '../routes';
 import { scanJsonBody } from './json-scan';
+import { readFormFields } from './multipart';
 
 export interface JsonBody {
   /** The bytes exactly as the client sent them; these go upstream. */
   readonly bytes: Uint8Array;
+  /** The JSON object; for a form, the fields the proxy decides on, typed as in JSON. */
   readonly json: Readonly<Record<string, unknown>>;
-  /** Byte offsets of the top-level `model` string, for rewriting it in place. */
+  /** Byte offsets of the top-level `model` value, for rewriting it in place. */
   readonly modelSpan: readonly [number, number] | undefined;
+  /** A multipart form (with its boundary), forwarded as it came; absent for JSON. */
+  readonly formType?: string;
 }
 
 function tooLarge(limit: number): ProxyError {
@@ -65,6 +69,41 @@ export async function readJsonBody(request: Request, limit: number, route: Route
   if (!isObject(json)) throw new ProxyError(400, 'invalid_json', 'Request body must be a JSON object.');
   checkFieldTypes(json, route);
   return { bytes, json, modelSpan };
+}
+
+/** The form fields a multipart route decides on: its model, whether it streams, and what it costs. */
+const FORM_FIELDS = ['model', 'stream', 'n', 'size', 'quality', 'response_format'];
+
+/**
+ * A multipart body read whole within the limit (a file over it is a 413 before anything is sent),
+ * its decision fields typed as their JSON counterparts: `stream` a boolean, `n` an integer.
+ */
+export async function readFormBody(request: Request, limit: number): Promise<JsonBody> {
+  const formType = request.headers.get('content-type') ?? '';
+  const bytes = await readBytes(request, limit);
+  const { fields, modelSpan } = readFormFields(bytes, formType, FORM_FIELDS);
+  const json: Record<string, unknown> = { ...fields };
+  if (fields['stream'] !== undefined) {
+    if (fields['stream'] !== 'true' && fields['stream'] !== 'false') {
+      throw badRequest(
+        'invalid_type',
+        `Invalid type for 'stream': expected a boolean, but got a string instead.`,
+        'stream',
+      );
+    }
+    json['stream'] = fields['stream'] === 'true';
+  }
+  if (fields['n'] !== undefined) {
+    if (!/^\d{1,4}$/.test(fields['n'])) {
+      throw badRequest(
+        'invalid_type',
+        `Invalid type for 'n': expected an integer, but got a string instead.`,
+        'n',
+      );
+    }
+    json['n'] = Number(fields['n']);
+  }
+  return { bytes, json, modelSpan, formType };
 }
 
 type Expected = 'a string' | 'a boolean' | 'an integer' | 'an object';

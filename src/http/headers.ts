@@ -41,10 +41,11 @@ export interface UpstreamAuth {
   /** Headers the owner configured for this upstream (e.g. `OpenAI-Organization`). */
   readonly extra: Readonly<Record<string, string>>;
   /**
-   * A body always goes up as `application/json`: it was parsed as JSON whatever the client
-   * labelled it, and a browser's `text/plain` "simple request" must not reach the upstream as text.
+   * A JSON body always goes up as `application/json`: it was parsed as JSON whatever the client
+   * labelled it, and a browser's `text/plain` "simple request" must not reach the upstream as
+   * text. A multipart form goes up with its own type (its boundary). Absent: no body.
    */
-  readonly hasBody: boolean;
+  readonly contentType: string | undefined;
 }
 
 export function upstreamRequestHeaders(client: Headers, upstream: UpstreamAuth): Headers {
@@ -54,7 +55,7 @@ export function upstreamRequestHeaders(client: Headers, upstream: UpstreamAuth):
     if (value !== null) headers.set(name, value);
   }
   for (const [name, value] of Object.entries(upstream.extra)) headers.set(name, value);
-  if (upstream.hasBody) headers.set('content-type', 'application/json');
+  if (upstream.contentType) headers.set('content-type', upstream.contentType);
   if (upstream.auth) headers.set(upstream.auth[0], upstream.auth[1]);
   return headers;
 }

@@ -2,6 +2,7 @@
 // and a promise of how the answer ended, for the handler to account for.
 import type { AnswerEnding } from '../accounting/settle';
 import { toolCallsIn, usageInJsonText } from '../accounting/usage';
+import { createdIdInJson } from '../stored/names';
 import type { Config } from '../config/read';
 import { ProxyError, errorTypeFor, openAiError } from '../errors';
 import { clientResponseHeaders } from '../http/headers';
@@ -26,6 +27,8 @@ export interface Ending extends AnswerEnding {
 export interface Answer {
   readonly response: Response;
   readonly ended: Promise<Ending>;
+  /** The id of the stored object the answer created, once known (see `AnswerOptions.creates`). */
+  readonly created?: Promise<string | undefined>;
 }
 
 /** What a streamed answer needs from the request: how to see the client leave, how to stop the upstream. */
@@ -45,6 +48,8 @@ export interface AnswerOptions {
   readonly stripUsage: boolean;
   /** Count the built-in tool calls a JSON answer ran (the request named tools billed per call). */
   readonly countTools: boolean;
+  /** The answer creates a stored object: read its id before the answer goes out. */
+  readonly creates?: boolean;
   readonly stream: StreamControl;
 }
 
@@ -56,8 +61,13 @@ export const LARGE_BODY_BYTES = 2 * 1024 * 1024;
 
 const decoder = new TextDecoder();
 
-function isEventStream(headers: Headers): boolean {
-  return headers.get('content-type')?.toLowerCase().startsWith('text/event-stream') ?? false;
+/** How an answer's body is relayed: as events, as text to redact, or as bytes passed through. */
+function bodyKind(contentType: string): 'events' | 'text' | 'bytes' {
+  const type = contentType.toLowerCase();
+  if (type.startsWith('text/event-stream')) return 'events';
+  return type.startsWith('application/json') || type.includes('+json') || type.startsWith('text/')
+    ? 'text'
+    : 'bytes';
 }
 
 function isOpenAiError(text: string): boolean {
@@ -92,8 +102,11 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
       status >= 400 ? await upstreamError(upstream, redactor) : new Response(upstream.body, init);
     return { response, ended: ended({ complete: false }) };
   }
-  if (isEventStream(upstream.headers))
-    return relayStream(upstream.body, { ...options, status, contentType, init });
+  const kind = bodyKind(contentType);
+  if (kind === 'events') return relayStream(upstream.body, { ...options, status, contentType, init });
+  // Audio and images are bytes a client plays or shows, relayed as they come on the native path.
+  if (kind === 'bytes')
+    return { response: new Response(upstream.body, init), ended: ended({ complete: true }) };
   const read = await readUpTo(upstream, LARGE_BODY_BYTES);
   if (read.rest) {
     const large = relayLargeBody(read.head, read.rest, { redactor, keepBytes: options.keepBytes });
@@ -114,6 +127,7 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
   return {
     response: new Response(body, init),
     ended: ended({ complete: true, ...(usage ? { usage } : {}), ...(options.keepBytes > 0 ? { body } : {}) }),
+    ...(options.creates ? { created: Promise.resolve(createdIdInJson(text)) } : {}),
   };
 }
 
@@ -170,6 +184,7 @@ function relayStream(body: ReadableStream<Uint8Array>, options: StreamAnswer): A
   const transcript = new Transcript({
     finish: options.route.streamFinish ?? 'done-marker',
     maxBytes: options.keepBytes,
+    watchForId: options.creates ?? false,
   });
   const limits = { idleTimeoutMs: config.streamIdleTimeoutMs, maxDurationMs: config.streamMaxDurationMs };
   const relay =
@@ -186,5 +201,9 @@ function relayStream(body: ReadableStream<Uint8Array>, options: StreamAnswer): A
       ...(storable ? { body: toArrayBuffer(bytes) } : {}),
     };
   });
-  return { response: new Response(relay.body, options.init), ended };
+  return {
+    response: new Response(relay.body, options.init),
+    ended,
+    ...(options.creates ? { created: transcript.createdId } : {}),
+  };
 }

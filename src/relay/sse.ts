@@ -105,6 +105,7 @@ export function usageInLines(lines: string): Usage | undefined {
 const GENERATED_TEXT: Readonly<Record<StreamFinish, RegExp>> = {
   'done-marker': /"(?:content|text|arguments|refusal)":"(?:[^"\\]|\\.)*"/g,
   'completed-event': /"delta":"(?:[^"\\]|\\.)*"/g,
+  'final-event': /"delta":"(?:[^"\\]|\\.)*"/g,
 };
 
 /** Characters of generated text in these lines, as written on the wire (escapes as written). */
@@ -133,6 +134,7 @@ export function lastEventName(lines: string): string | undefined {
  */
 export function isFinished(finish: StreamFinish, tail: string, lastEvent: string | undefined): boolean {
   if (finish === 'completed-event') return lastEvent === 'response.completed';
+  if (finish === 'final-event') return lastEvent !== undefined && /\.(done|completed)$/.test(lastEvent);
   return /(?:^|[\r\n])data:[ \t]?\[DONE\][ \t]*[\r\n]*$/.test(tail);
 }
 

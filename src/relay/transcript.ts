@@ -3,6 +3,7 @@
 import type { Usage } from '../accounting/usage';
 import { concatBytes } from '../lib/bytes';
 import type { StreamFinish } from '../routes';
+import { createdIdInStream } from '../stored/names';
 import { generatedChars, isFinished, lastEventName, usageInLines } from './sse';
 
 /** How a stream ended, from the proxy's side. */
@@ -24,6 +25,8 @@ export interface TranscriptOptions {
   readonly finish: StreamFinish;
   /** Keep the bytes up to this many (for the cache); 0 keeps none. */
   readonly maxBytes: number;
+  /** Look for the id of the stored object the stream creates (its first event names it). */
+  readonly watchForId?: boolean;
 }
 
 /** Enough of the stream's end to see a closing `data: [DONE]`. */
@@ -45,8 +48,15 @@ export class Transcript {
   private lastEvent: string | undefined;
   private usage: Usage | undefined;
   private chars = 0;
+  private foundId: ((id: string | undefined) => void) | undefined;
+  /** The id of the stored object the stream created, once its first event has been read. */
+  readonly createdId: Promise<string | undefined>;
 
-  constructor(private readonly options: TranscriptOptions) {}
+  constructor(private readonly options: TranscriptOptions) {
+    this.createdId = options.watchForId
+      ? new Promise((resolve) => (this.foundId = resolve))
+      : Promise.resolve(undefined);
+  }
 
   /** Raw bytes as they were relayed: kept, then read. */
   addBytes(chunk: Uint8Array): void {
@@ -77,6 +87,7 @@ export class Transcript {
 
   end(end: StreamEnd): StreamEnding {
     this.read(this.partial + this.decoder.decode());
+    this.foundId?.(undefined);
     const kept = this.options.maxBytes > 0 && this.size <= this.options.maxBytes;
     return {
       end,
@@ -89,9 +100,14 @@ export class Transcript {
 
   private read(lines: string): void {
     if (lines === '') return;
+    if (this.foundId) {
+      const id = createdIdInStream(lines);
+      if (id !== undefined) this.foundId(id);
+      this.foundId = id === undefined ? this.foundId : undefined;
+    }
     this.tail = (this.tail + lines).slice(-TAIL_CHARS);
     this.usage = usageInLines(lines) ?? this.usage;
     this.chars += generatedChars(lines, this.options.finish);
-    if (this.options.finish === 'completed-event') this.lastEvent = lastEventName(lines) ?? this.lastEvent;
+    if (this.options.finish !== 'done-marker') this.lastEvent = lastEventName(lines) ?? this.lastEvent;
   }
 }

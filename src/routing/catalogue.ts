@@ -51,7 +51,7 @@ async function upstreamModels(
   const response = await fetchUpstream({
     url: `${upstream.baseUrl}/models`,
     method: 'GET',
-    headers: headersFor(upstream, client, false),
+    headers: headersFor(upstream, client, undefined),
     timeoutMs: config.upstreamTimeoutMs,
   });
   if (!response.ok) return response;

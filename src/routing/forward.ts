@@ -11,7 +11,8 @@ export interface Forward {
   readonly targets: readonly Target[];
   /** Whose request this is (the upstream's health counts error answers per caller). */
   readonly caller: string;
-  /** The route's path after `/v1`, e.g. `/chat/completions`. */
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** The route's path after `/v1`, e.g. `/chat/completions`, and its query string (`?…`) if any. */
   readonly path: string;
   readonly clientHeaders: Headers;
   /**
@@ -34,8 +35,12 @@ export function forward(call: Forward): Promise<Attempted> {
     send: (target, timeoutMs) =>
       fetchUpstream({
         url: upstreamUrl(target, call.path),
-        method: body ? 'POST' : 'GET',
-        headers: headersFor(target.upstream, call.clientHeaders, body !== undefined),
+        method: call.method,
+        headers: headersFor(
+          target.upstream,
+          call.clientHeaders,
+          body && (body.formType ?? 'application/json'),
+        ),
         body: body && withModel(body, target.model),
         timeoutMs,
         signal: call.signal,

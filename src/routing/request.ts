@@ -14,10 +14,13 @@ export function upstreamUrl(target: Target, path: string): string {
     ? upstream.deployments[target.model]!
     : target.model;
   const version = encodeURIComponent(upstream.apiVersion ?? '');
-  return `${upstream.baseUrl}/openai/deployments/${encodeURIComponent(deployment)}${path}?api-version=${version}`;
+  const [route = '', query] = path.split('?', 2);
+  const rest = query ? `&${query}` : '';
+  return `${upstream.baseUrl}/openai/deployments/${encodeURIComponent(deployment)}${route}?api-version=${version}${rest}`;
 }
 
-export function headersFor(upstream: Upstream, client: Headers, hasBody: boolean): Headers {
+/** `contentType`: the body's, as it goes up (a form keeps its boundary); absent: no body. */
+export function headersFor(upstream: Upstream, client: Headers, contentType: string | undefined): Headers {
   const key = upstream.apiKey;
   const auth: [string, string] | undefined =
     key === undefined
@@ -25,5 +28,5 @@ export function headersFor(upstream: Upstream, client: Headers, hasBody: boolean
       : upstream.kind === 'azure'
         ? ['api-key', key]
         : ['authorization', `Bearer ${key}`];
-  return upstreamRequestHeaders(client, { auth, extra: upstream.headers, hasBody });
+  return upstreamRequestHeaders(client, { auth, extra: upstream.headers, contentType });
 }

@@ -9,14 +9,16 @@ export interface ForwardBody {
   readonly bytes: Uint8Array;
   readonly model: string;
   readonly modelSpan: readonly [number, number] | undefined;
+  /** A multipart form's content type: its model is a plain field value, not a JSON string. */
+  readonly formType?: string | undefined;
 }
 
 /** `body`'s bytes with the top-level model replaced; the very same bytes when it already is `model`. */
 export function withModel(body: ForwardBody, model: string): Uint8Array {
   if (model === body.model) return body.bytes;
-  const span = body.modelSpan ?? scanJsonBody(body.bytes).modelSpan;
+  const span = body.modelSpan ?? (body.formType ? undefined : scanJsonBody(body.bytes).modelSpan);
   if (!span) return body.bytes;
-  const value = encoder.encode(JSON.stringify(model));
+  const value = encoder.encode(body.formType ? model : JSON.stringify(model));
   const [start, end] = span;
   const rewritten = new Uint8Array(body.bytes.length - (end - start) + value.length);
   rewritten.set(body.bytes.subarray(0, start));
