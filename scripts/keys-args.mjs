@@ -13,7 +13,8 @@ Commands:
   create --name <name> ...    a new key; prints its secret last, alone on its line (shown once)
   get <id>                    one key
   update <id> ...             changes what the options name (limits not named stay as they are)
-  disable <id>, enable <id>   a disabled key gets 401 key_disabled until it is enabled again
+  disable <id>                its clients get 401 key_disabled until it is enabled again
+  enable <id>                 lets a disabled key in again
   rotate <id> [--grace-seconds N]
                               a new secret, printed last; the old one works N more seconds (default 0)
   delete <id>                 revokes the key for good (401 key_revoked)

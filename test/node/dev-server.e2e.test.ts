@@ -1,5 +1,6 @@
-// The README's run command, as a new user runs it: `npm run dev` with no API key streams offline;
-// with a .dev.vars it runs what that configures, and follows it when it is saved again.
+// The README's run command, as a new user runs it: `npm run dev` with no API key streams offline,
+// with a virtual key already made (once: a restart on the same state names the same key); with a
+// .dev.vars it runs what that configures, and follows it when it is saved again.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -16,6 +17,11 @@ interface Dev {
 let dev: Dev;
 let output = '';
 let port = 0;
+/** wrangler's state for the offline dev server (keys, ledger): fresh, so its first start makes the key. */
+let state = '';
+const DEV_ADMIN_KEY = 'dev-admin-key-for-local-use-only-0123456789';
+const VIRTUAL_KEY_LINE =
+  /Virtual key {6}(vk_\w+) {3}\((created at start|from an earlier start); see \/admin → Keys\)/;
 
 /**
  * Starts scripts/dev.mjs in `cwd` with `env` and `args`; collects what it prints. OFFLINE=1 unless
@@ -60,12 +66,25 @@ async function freePort(): Promise<number> {
 
 beforeAll(async () => {
   port = await freePort();
-  dev = startDev({}, ['--port', String(port)]);
+  state = await mkdtemp(join(tmpdir(), 'dev-state-'));
+  dev = startDev({}, ['--port', String(port), '--persist-to', state]);
   await waitFor(dev, 'Ctrl-C stops everything');
   output = dev.output();
 }, 60_000);
 
-afterAll(() => stopDev(dev.child));
+afterAll(async () => {
+  await stopDev(dev.child);
+  await rm(state, { recursive: true, force: true });
+});
+
+/** The keys the admin API of `origin` lists, with the development admin key. */
+async function listedKeys(origin: string): Promise<Array<{ id: string; name: string }>> {
+  const response = await fetch(`${origin}/admin/api/keys`, {
+    headers: { authorization: `Bearer ${DEV_ADMIN_KEY}` },
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { data: Array<{ id: string; name: string }> }).data;
+}
 
 describe('npm run dev (offline)', () => {
   it('serves on the port given with --port and prints the base URL, a key, the upstream and a curl line', () => {
@@ -112,6 +131,15 @@ describe('npm run dev (offline)', () => {
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(50);
   });
 
+  it('starts with a virtual key named "dev", names it in the banner, and the admin API lists it', async () => {
+    const [, id, when] = VIRTUAL_KEY_LINE.exec(output) ?? [];
+    expect(when).toBe('created at start');
+    const keys = await listedKeys(`http://127.0.0.1:${port}`);
+    expect(keys.map(({ id, name }) => ({ id, name }))).toEqual([{ id, name: 'dev' }]);
+    // dev's own requests to the admin API are not in the log it shows.
+    expect(output).not.toContain('/admin/api/keys');
+  });
+
   it('serves the playground with the development key filled in', async () => {
     const origin = /Playground\s+(\S+)/.exec(output)![1]!;
     const page = await fetch(origin);
@@ -120,6 +148,24 @@ describe('npm run dev (offline)', () => {
     expect(html).toContain('<title>');
     expect(html).toContain('<meta name="dev-key" content="dev-key-local">');
   });
+});
+
+describe('npm run dev restarted on the same state', () => {
+  it('names the same virtual key again and makes no second one', async () => {
+    const first = VIRTUAL_KEY_LINE.exec(output)?.[1];
+    await stopDev(dev.child);
+    const again = await freePort();
+    const restarted = startDev({}, ['--port', String(again), '--persist-to', state]);
+    try {
+      await waitFor(restarted, 'Ctrl-C stops everything');
+      const [, id, when] = VIRTUAL_KEY_LINE.exec(restarted.output()) ?? [];
+      expect({ id, when }).toEqual({ id: first, when: 'from an earlier start' });
+      const keys = await listedKeys(`http://127.0.0.1:${again}`);
+      expect(keys.filter((key) => key.name === 'dev')).toHaveLength(1);
+    } finally {
+      await stopDev(restarted.child);
+    }
+  }, 60_000);
 });
 
 describe('npm run dev with a misconfigured variable', () => {
