@@ -91,7 +91,7 @@ function limitsText(limits = {}) {
     limits['tpd'] ? `${count(limits['tpd'])} tokens/day` : '',
     limits['tpm'] ? `${count(limits['tpm'])} tokens/min` : '',
     limits['rpm'] ? `${count(limits['rpm'])} requests/min` : '',
-    limits['max_parallel'] ? `${count(limits['max_parallel'])} at once` : '',
+    limits['max_parallel'] ? `${count(limits['max_parallel'])} in parallel` : '',
   ].filter(Boolean);
   return parts.length > 0 ? parts.join(', ') : 'none';
 }

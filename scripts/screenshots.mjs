@@ -3,8 +3,9 @@
 // `npm run screenshots`: the README's pictures, made the way a user meets the pages. It starts
 // `npm run dev` offline (the bundled mock upstream, a throwaway state directory), holds a short
 // conversation in the playground and sends some traffic for the dashboard, then writes
-// docs/playground.png, docs/playground-mobile.png and docs/dashboard.png with Chromium
-// (through playwright-core) and stops everything. CHROMIUM_PATH picks the browser.
+// docs/playground.png, docs/playground-mobile.png, docs/dashboard.png and docs/keys.png (the
+// Keys view: screenshots-keys.mjs) with Chromium (through playwright-core) and stops everything.
+// CHROMIUM_PATH picks the browser.
 
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -14,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { mintClientToken } from './mint-token.mjs';
+import { keysShot } from './screenshots-keys.mjs';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const DESKTOP = { width: 1280, height: 800 };
@@ -224,7 +226,10 @@ try {
   await playgroundShots(browser, dev.origin);
   await ledgerCounts(dev, requests);
   await dashboardShot(browser, dev.origin, dev.adminKey);
-  console.log('screenshots: wrote docs/playground.png, docs/playground-mobile.png, docs/dashboard.png');
+  await keysShot(browser, dev, DESKTOP);
+  console.log(
+    'screenshots: wrote docs/playground.png, docs/playground-mobile.png, docs/dashboard.png, docs/keys.png',
+  );
 } finally {
   await browser?.close();
   await dev.stop();

@@ -56,7 +56,7 @@ const UNITS = /** @type {const} */ ([
 export function ago(/** @type {number} */ seconds, /** @type {number} */ now) {
   const delta = seconds - now;
   for (const [unit, size] of UNITS) {
-    if (Math.abs(delta) >= size) return relative.format(Math.trunc(delta / size), unit);
+    if (Math.abs(delta) >= size) return relative.format(Math.round(delta / size), unit);
   }
   return Math.abs(delta) < 10 ? 'now' : relative.format(Math.round(delta), 'second');
 }

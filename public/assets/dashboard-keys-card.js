@@ -14,7 +14,7 @@ const BUDGETS = [
 const RATES = /** @type {const} */ ([
   ['rpm', 'requests/min'],
   ['tpm', 'tokens/min'],
-  ['max_parallel', 'at once'],
+  ['max_parallel', 'in parallel'],
 ]);
 
 /** active, disabled, expired (at `now`, unix seconds), or deleted (while this page is open). */
