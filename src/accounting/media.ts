@@ -18,42 +18,89 @@ export interface Estimate {
   readonly dollars: number;
 }
 
-function imageFee(body: Readonly<Record<string, unknown>>, price: Price): number {
-  const table = price.perImage ?? {};
-  const size = typeof body['size'] === 'string' ? body['size'] : '1024x1024';
-  const quality = typeof body['quality'] === 'string' ? body['quality'] : undefined;
-  // Exactly what was asked for, else the dearest image this model makes: `auto` may pick any.
-  return table[`${quality}/${size}`] ?? table[size] ?? Math.max(0, ...Object.values(table));
+/**
+ * What a non-token request asks for, as far as its price goes: a few numbers read from its body
+ * at admission and kept for settlement, when the served model's price is known.
+ */
+export type MediaRequest =
+  | { readonly pricing: 'speech'; readonly chars: number }
+  | { readonly pricing: 'transcription'; readonly bytes: number }
+  | {
+      readonly pricing: 'images';
+      readonly images: number;
+      readonly size: string;
+      readonly quality: string | undefined;
+    }
+  | { readonly pricing: 'free'; readonly bytes: number };
+
+/** The priced parts of a request on a non-token route, or `undefined` when the route is priced by tokens. */
+export function mediaRequest(
+  route: Route,
+  body: Readonly<Record<string, unknown>>,
+  bodyBytes: number,
+): MediaRequest | undefined {
+  switch (route.pricing) {
+    case 'speech':
+      return {
+        pricing: 'speech',
+        chars: typeof body['input'] === 'string' ? body['input'].length : bodyBytes,
+      };
+    case 'transcription':
+      return { pricing: 'transcription', bytes: bodyBytes };
+    case 'images': {
+      const n = body['n'];
+      return {
+        pricing: 'images',
+        images: typeof n === 'number' && Number.isSafeInteger(n) && n >= 1 ? n : 1,
+        size: typeof body['size'] === 'string' ? body['size'] : '1024x1024',
+        quality: typeof body['quality'] === 'string' ? body['quality'] : undefined,
+      };
+    }
+    case 'free':
+      return { pricing: 'free', bytes: bodyBytes };
+    case 'tokens':
+      return undefined;
+  }
 }
 
-/** The most a non-token request may cost at `price`, or `undefined` when the route is priced by tokens. */
-export function mediaEstimate(
-  route: Route,
-  request: { readonly body: Readonly<Record<string, unknown>>; readonly bodyBytes: number },
-  price: Price | undefined,
-): Estimate | undefined {
-  const { body, bodyBytes } = request;
-  switch (route.pricing) {
-    case 'speech': {
-      const chars = typeof body['input'] === 'string' ? body['input'].length : bodyBytes;
-      return { tokens: Math.ceil(chars / 4), dollars: (chars * (price?.perMillionChars ?? 0)) / 1_000_000 };
-    }
+function imageFee(
+  request: { readonly size: string; readonly quality: string | undefined },
+  price: Price,
+): number {
+  const table = price.perImage ?? {};
+  // Exactly what was asked for, else the dearest image this model makes: `auto` may pick any.
+  return (
+    table[`${request.quality}/${request.size}`] ?? table[request.size] ?? Math.max(0, ...Object.values(table))
+  );
+}
+
+/** The most a non-token request may cost at `price`: exact for speech and priced images, a bound for audio. */
+export function mediaEstimate(request: MediaRequest, price: Price | undefined): Estimate {
+  switch (request.pricing) {
+    case 'speech':
+      return {
+        tokens: Math.ceil(request.chars / 4),
+        dollars: (request.chars * (price?.perMillionChars ?? 0)) / 1_000_000,
+      };
     case 'transcription': {
-      const minutes = bodyBytes / AUDIO_BYTES_PER_MINUTE;
+      const minutes = request.bytes / AUDIO_BYTES_PER_MINUTE;
       const byMinute = minutes * (price?.perMinute ?? 0);
       const byToken =
         (minutes * AUDIO_TOKENS_PER_MINUTE * (price?.input ?? 0) + 4096 * (price?.output ?? 0)) / 1e6;
-      return { tokens: Math.ceil(minutes * AUDIO_TOKENS_PER_MINUTE), dollars: Math.max(byMinute, byToken) };
+      return {
+        tokens: Math.ceil(minutes * AUDIO_TOKENS_PER_MINUTE) + 4096,
+        dollars: Math.max(byMinute, byToken),
+      };
     }
     case 'images': {
-      const n = typeof body['n'] === 'number' && body['n'] >= 1 ? body['n'] : 1;
       const byToken = (IMAGE_TOKENS * (price?.output ?? 0)) / 1e6;
-      return { tokens: n * IMAGE_TOKENS, dollars: n * Math.max(price ? imageFee(body, price) : 0, byToken) };
+      return {
+        tokens: request.images * IMAGE_TOKENS,
+        dollars: request.images * Math.max(price ? imageFee(request, price) : 0, byToken),
+      };
     }
     case 'free':
-      return { tokens: Math.ceil(bodyBytes / 4), dollars: 0 };
-    case 'tokens':
-      return undefined;
+      return { tokens: Math.ceil(request.bytes / 4), dollars: 0 };
   }
 }
 

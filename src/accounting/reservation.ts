@@ -1,7 +1,7 @@
 // What a request may use before it runs: the tokens and dollars its caller's quota reserves, so
 // that racing requests can never spend more than a budget between them.
 import type { Route } from '../routes';
-import { mediaEstimate } from './media';
+import { mediaEstimate, type MediaRequest } from './media';
 import { costOf, type Price } from './prices';
 
 /** Output reserved per choice for a model with no known maximum and no bound in the request. */
@@ -68,6 +68,8 @@ interface Reserving {
   readonly prices: readonly (Price | undefined)[];
   /** The most its billed tool calls may cost, in USD (see `maxToolCost`). */
   readonly toolCostUsd?: number;
+  /** What a request on a non-token route asks for (see `mediaRequest`). */
+  readonly media?: MediaRequest | undefined;
 }
 
 /**
@@ -75,11 +77,18 @@ interface Reserving {
  * bound, else each choice at the model's maximum output (so a burst of unbounded requests cannot
  * overshoot a budget by more than one request's worth). Settlement charges what was really used.
  */
-export function reservation({ route, body, bodyBytes, prices, toolCostUsd = 0 }: Reserving): Reservation {
-  const media = prices.map((price) => mediaEstimate(route, { body, bodyBytes }, price));
-  if (media.every((estimate) => estimate !== undefined)) {
-    const tokens = Math.max(0, ...media.map((estimate) => estimate.tokens));
-    const dollars = Math.max(0, ...media.map((estimate) => estimate.dollars));
+export function reservation({
+  route,
+  body,
+  bodyBytes,
+  prices,
+  toolCostUsd = 0,
+  media,
+}: Reserving): Reservation {
+  if (media) {
+    const estimates = prices.map((price) => mediaEstimate(media, price));
+    const tokens = Math.max(0, ...estimates.map((estimate) => estimate.tokens));
+    const dollars = Math.max(0, ...estimates.map((estimate) => estimate.dollars));
     return { tokens, micros: Math.ceil(dollars * 1_000_000) };
   }
   const input = promptEstimate(bodyBytes);

@@ -1,6 +1,7 @@
 // What a request used and cost, once its outcome is known: the one place that decides what the
 // caller's quota is charged and what the log line and the ledger report, so the two always agree.
 import type { StreamEnd } from '../relay/transcript';
+import { mediaEstimate, type MediaRequest } from './media';
 import { costOf, type Price } from './prices';
 import type { Reservation } from './reservation';
 import type { Usage } from './usage';
@@ -49,6 +50,8 @@ export interface Terms {
   readonly price: Price | undefined;
   /** USD per call of the built-in tools the request may use. */
   readonly toolPrices?: Readonly<Record<string, number>>;
+  /** What a request on a non-token route asked for: speech, audio, images (see `mediaRequest`). */
+  readonly media?: MediaRequest | undefined;
 }
 
 /** No provider's context window is larger; a count beyond it was not measured, it was made up. */
@@ -80,6 +83,7 @@ export function settle(outcome: Outcome, terms: Terms): { used: Used; spend: Spe
   if (ending.status < 200 || ending.status >= 300) {
     return { used: NOTHING, spend: { estimated: false, costUsd: 0, unpriced, ...streamEnd } };
   }
+  if (terms.media) return settleMedia(ending, terms, terms.media);
   const reported = ending.usage && plausible(ending.usage, terms) ? ending.usage : undefined;
   const relayed =
     !reported && ending.generatedChars !== undefined
@@ -91,6 +95,31 @@ export function settle(outcome: Outcome, terms: Terms): { used: Used; spend: Spe
     used: { tokens: usage.input + usage.output, micros: Math.round(costUsd * 1_000_000) },
     spend: { usage, estimated: reported === undefined, costUsd, unpriced, ...streamEnd },
   };
+}
+
+/**
+ * A speech, audio or image answer: charged its reported usage (tokens, or seconds of audio) when
+ * that is within what the request could cost, else what it asked for at the served model's
+ * price: exact for speech and per-image prices (whose answers report no usage), the file-size
+ * bound for a transcription without a duration (`text`, `srt`, `vtt`).
+ */
+function settleMedia(ending: AnswerEnding, terms: Terms, media: MediaRequest): { used: Used; spend: Spend } {
+  const { price } = terms;
+  const bound = mediaEstimate(media, price);
+  const streamEnd = ending.streamEnd === undefined ? {} : { streamEnd: ending.streamEnd };
+  const spent = (usage: Usage, costUsd: number, estimated: boolean) => ({
+    used: { tokens: usage.input + usage.output, micros: Math.round(costUsd * 1_000_000) },
+    spend: { usage, estimated, costUsd, unpriced: price === undefined, ...streamEnd },
+  });
+  const usage = ending.usage;
+  if (usage && (usage.input > 0 || usage.output > 0 || usage.seconds !== undefined)) {
+    const costUsd = price ? costOf(usage, price) : 0;
+    const tokensWithin = usage.input + usage.output <= bound.tokens + terms.promptTokens;
+    const costWithin = price === undefined || costUsd <= bound.dollars + 1e-9;
+    if (tokensWithin && costWithin) return spent(usage, costUsd, false);
+  }
+  const exact = media.pricing === 'speech' || (media.pricing === 'images' && price?.perImage !== undefined);
+  return spent({ input: 0, output: bound.tokens }, bound.dollars, !exact);
 }
 
 /** The reservation read as usage: the prompt estimate, and the rest as output. */

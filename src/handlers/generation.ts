@@ -7,7 +7,7 @@ import { checkModel, checkOutputCap, modelAllowLists } from '../access/model-pol
 import { priceOf, type Price } from '../accounting/prices';
 import { outputLimit, promptEstimate, reservation } from '../accounting/reservation';
 import { settle, type Outcome, type Terms } from '../accounting/settle';
-import { pricesRoute } from '../accounting/media';
+import { mediaRequest, pricesRoute } from '../accounting/media';
 import { billedTools, maxToolCost } from '../accounting/tools';
 import { needsUsageChunk, withUsageRequested } from '../accounting/usage-request';
 import { lookUpCache, type CacheLookup } from '../cache/lookup';
@@ -111,10 +111,19 @@ async function admit(request: IRequest, context: CallerContext, route: Route): P
   if (hasDollarBudget(caller))
     checkPriced({ route, model: record.model, prices, tools, toolPrices: config.toolPrices });
   const toolCostUsd = maxToolCost(body.json, tools, config.toolPrices);
-  const reserved = reservation({ route, body: body.json, bodyBytes: body.bytes.length, prices, toolCostUsd });
+  const media = mediaRequest(route, body.json, body.bytes.length);
+  const reserved = reservation({
+    route,
+    body: body.json,
+    bodyBytes: body.bytes.length,
+    prices,
+    toolCostUsd,
+    media,
+  });
   const ticket = await admitCaller(context.env, caller, reserved);
   const terms = {
     reservation: reserved,
+    media,
     promptTokens: promptEstimate(body.bytes.length),
     outputLimit: Math.max(...prices.map((price) => outputLimit(route, body.json, price))),
     toolPrices: config.toolPrices,

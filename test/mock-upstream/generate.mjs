@@ -99,7 +99,7 @@ export function rejectUnknownModel(ex, state, model) {
  * `null` removes it, as some compatible providers do.
  * @param {Record<string, any>} answer @param {Record<string, unknown>} x
  */
-function withUsage(answer, x) {
+export function withUsage(answer, x) {
   if (!('usage' in x)) return answer;
   const { usage: _dropped, ...rest } = answer;
   return x.usage === null ? rest : { ...rest, usage: x.usage };

@@ -5,7 +5,7 @@
 
 import { eventFrame, write } from './sse.mjs';
 import { errors } from './errors.mjs';
-import { rejectUnknownModel } from './generate.mjs';
+import { rejectUnknownModel, withUsage } from './generate.mjs';
 import { files } from './multipart.mjs';
 import { fnv1a } from './embeddings.mjs';
 import { solidPng } from './png.mjs';
@@ -45,7 +45,7 @@ async function answerImages(ex, state, kind) {
   }
   const data = colors.map((rgb) => ({ b64_json: solidPng(rgb).toString('base64') }));
   const { quality, size } = s;
-  ex.sendJson(200, {
+  const answer = {
     created,
     background: 'opaque',
     data,
@@ -53,7 +53,8 @@ async function answerImages(ex, state, kind) {
     quality,
     size,
     usage: usageOf(s),
-  });
+  };
+  ex.sendJson(200, withUsage(answer, ex.x));
 }
 
 /**
