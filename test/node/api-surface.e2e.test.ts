@@ -33,7 +33,11 @@ function wav(seconds: number): Buffer {
 
 describe('speech, transcription, images and moderation', () => {
   it('speaks: audio bytes arrive as the upstream sent them', async () => {
-    const speech = await alice.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'Hello from the proxy.' });
+    const speech = await alice.audio.speech.create({
+      model: 'tts-1',
+      voice: 'alloy',
+      input: 'Hello from the proxy.',
+    });
     expect(speech.headers.get('content-type')).toBe('audio/mpeg');
     const bytes = Buffer.from(await speech.arrayBuffer());
     expect(bytes.length).toBeGreaterThan(100);
@@ -43,7 +47,11 @@ describe('speech, transcription, images and moderation', () => {
   it('transcribes a file, forwarding the multipart body byte for byte, and streams when asked', async () => {
     const tag = tagged('transcribe');
     const file = await toFile(wav(1), 'clip.wav', { type: 'audio/wav' });
-    const text = await alice.audio.transcriptions.create({ file, model: 'gpt-4o-mini-transcribe', user: tag } as never);
+    const text = await alice.audio.transcriptions.create({
+      file,
+      model: 'gpt-4o-mini-transcribe',
+      user: tag,
+    } as never);
     expect(text.text).toContain('clip.wav');
     const [forwarded] = await upstreamRequests(tag);
     expect(forwarded?.headers['content-type']).toMatch(/^multipart\/form-data; boundary=/);
@@ -58,12 +66,26 @@ describe('speech, transcription, images and moderation', () => {
   });
 
   it('generates and edits images, and streams partial images', async () => {
-    const image = await alice.images.generate({ model: 'dall-e-2', prompt: 'a cat', size: '256x256', response_format: 'b64_json' });
+    const image = await alice.images.generate({
+      model: 'dall-e-2',
+      prompt: 'a cat',
+      size: '256x256',
+      response_format: 'b64_json',
+    });
     expect(image.data?.[0]?.b64_json).toBeTruthy();
     const png = Buffer.from(image.data![0]!.b64_json!, 'base64');
-    const edited = await alice.images.edit({ model: 'dall-e-2', image: await toFile(png, 'cat.png', { type: 'image/png' }), prompt: 'a hat' });
+    const edited = await alice.images.edit({
+      model: 'dall-e-2',
+      image: await toFile(png, 'cat.png', { type: 'image/png' }),
+      prompt: 'a hat',
+    });
     expect(edited.data?.length).toBe(1);
-    const stream = await alice.images.generate({ model: 'gpt-image-1', prompt: 'a dog', stream: true, partial_images: 1 });
+    const stream = await alice.images.generate({
+      model: 'gpt-image-1',
+      prompt: 'a dog',
+      stream: true,
+      partial_images: 1,
+    });
     const types: string[] = [];
     for await (const event of stream) types.push(event.type);
     expect(types.at(-1)).toBe('image_generation.completed');
@@ -77,10 +99,17 @@ describe('speech, transcription, images and moderation', () => {
 
 describe('the Responses lifecycle', () => {
   it('runs a background response to completion, resumes its stream, lists its input and deletes it', async () => {
-    const created = await alice.responses.create({ model: 'echo-1', input: 'one two three', background: true });
+    const created = await alice.responses.create({
+      model: 'echo-1',
+      input: 'one two three',
+      background: true,
+    });
     expect(['queued', 'in_progress']).toContain(created.status);
     let done = created;
-    await until(async () => (done = await alice.responses.retrieve(created.id)).status === 'completed', 10_000);
+    await until(
+      async () => (done = await alice.responses.retrieve(created.id)).status === 'completed',
+      10_000,
+    );
     expect(done.output_text).toContain('one two three');
     const resumed = await alice.responses.retrieve(created.id, { stream: true, starting_after: 2 });
     const sequence: number[] = [];
@@ -93,10 +122,17 @@ describe('the Responses lifecycle', () => {
   });
 
   it('cancels a background response, and counts input tokens', async () => {
-    const created = await alice.responses.create({ model: 'echo-slow', input: 'a b c d e f', background: true });
+    const created = await alice.responses.create({
+      model: 'echo-slow',
+      input: 'a b c d e f',
+      background: true,
+    });
     const cancelled = await alice.responses.cancel(created.id);
     expect(cancelled.status).toBe('cancelled');
-    const counted = await alice.responses.inputTokens.count({ model: 'echo-1', input: 'four words right here' });
+    const counted = await alice.responses.inputTokens.count({
+      model: 'echo-1',
+      input: 'four words right here',
+    });
     expect(counted.input_tokens).toBeGreaterThan(0);
   });
 
@@ -109,7 +145,9 @@ describe('the Responses lifecycle', () => {
     const items = await alice.conversations.items.list(conversation.id);
     expect(items.data.length).toBeGreaterThanOrEqual(3);
     const first = items.data.at(-1)!;
-    expect((await alice.conversations.items.retrieve(first.id!, { conversation_id: conversation.id })).id).toBe(first.id);
+    expect(
+      (await alice.conversations.items.retrieve(first.id!, { conversation_id: conversation.id })).id,
+    ).toBe(first.id);
     const updated = await alice.conversations.update(conversation.id, { metadata: { topic: 'changed' } });
     expect(updated.metadata).toMatchObject({ topic: 'changed' });
     expect((await alice.conversations.delete(conversation.id)).deleted).toBe(true);
@@ -126,8 +164,15 @@ describe('stored objects belong to their caller', () => {
       () => bob.responses.delete(response.id),
       () => bob.responses.cancel(response.id),
       () => bob.responses.inputItems.list(response.id),
-      () => bob.responses.create({ model: 'echo-1', input: 'steal', previous_response_id: response.id, user: tag }),
-      () => bob.responses.create({ model: 'echo-1', input: 'steal', conversation: conversation.id, user: tag }),
+      () =>
+        bob.responses.create({
+          model: 'echo-1',
+          input: 'steal',
+          previous_response_id: response.id,
+          user: tag,
+        }),
+      () =>
+        bob.responses.create({ model: 'echo-1', input: 'steal', conversation: conversation.id, user: tag }),
       () => bob.conversations.retrieve(conversation.id),
       () => bob.conversations.update(conversation.id, { metadata: { x: 'y' } }),
       () => bob.conversations.delete(conversation.id),
@@ -143,7 +188,11 @@ describe('stored objects belong to their caller', () => {
 
   it('a follow-up sent the moment a stored response arrives finds it', async () => {
     const first = await alice.responses.create({ model: 'echo-1', input: 'start' });
-    const next = await alice.responses.create({ model: 'echo-1', input: 'go on', previous_response_id: first.id });
+    const next = await alice.responses.create({
+      model: 'echo-1',
+      input: 'go on',
+      previous_response_id: first.id,
+    });
     expect(next.previous_response_id).toBe(first.id);
     const stream = await alice.responses.create({ model: 'echo-1', input: 'streamed', stream: true });
     let id = '';
@@ -155,7 +204,9 @@ describe('stored objects belong to their caller', () => {
   it('answers an id never seen with the 404 OpenAI gives', async () => {
     const error = await alice.responses.retrieve('resp_never_seen').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.NotFoundError);
-    expect((error as InstanceType<typeof OpenAI.NotFoundError>).message).toContain("Response with id 'resp_never_seen' not found.");
+    expect((error as InstanceType<typeof OpenAI.NotFoundError>).message).toContain(
+      "Response with id 'resp_never_seen' not found.",
+    );
   });
 });
 
