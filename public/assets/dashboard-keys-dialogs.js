@@ -56,7 +56,7 @@ export function named(/** @type {HTMLElement} */ target, /** @type {any} */ key,
   target.replaceChildren(before, bdi(key.name, 'key-name'), ' ', bdi(key.id, 'key-id'));
 }
 
-async function copy(/** @type {HTMLInputElement} */ field) {
+async function copy(/** @type {HTMLTextAreaElement} */ field) {
   try {
     await navigator.clipboard.writeText(field.value);
   } catch {
@@ -74,7 +74,7 @@ async function copy(/** @type {HTMLInputElement} */ field) {
  */
 export function showSecret(answer) {
   const dialog = /** @type {HTMLDialogElement} */ ($('secret-dialog'));
-  const field = /** @type {HTMLInputElement} */ ($('secret-value'));
+  const field = /** @type {HTMLTextAreaElement} */ ($('secret-value'));
   named($('secret-for'), answer, 'For ');
   field.value = String(answer.key ?? '');
   $('copy-status').textContent = '';
