@@ -31,6 +31,10 @@ export function bdi(/** @type {unknown} */ text, className = '') {
   return element;
 }
 
+/** What a caught error says. */
+export const text = (/** @type {unknown} */ error) =>
+  error instanceof Error ? error.message : String(error);
+
 /** An element with text (never HTML) and an optional class. */
 export function el(/** @type {string} */ tag, /** @type {string} */ text = '', className = '') {
   const element = document.createElement(tag);

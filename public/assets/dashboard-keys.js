@@ -2,11 +2,11 @@
 // rotated and deleted through the same API, each with its audit trail. A secret is shown once,
 // in its own dialog (dashboard-keys-dialogs.js), and never kept. Keys deleted while the page is
 // open stay listed (marked deleted) so that their audit trail can still be read.
+import { el, text } from './dashboard-format.js';
+import { ACTIONS, createKey } from './dashboard-keys-actions.js';
 import { keyPath, keysApi } from './dashboard-keys-api.js';
 import { eventItems, keyCard } from './dashboard-keys-card.js';
-import { dialogAction, named, showSecret } from './dashboard-keys-dialogs.js';
-import { FormError, fillForm, markField, readForm } from './dashboard-keys-form.js';
-import { bdi, el } from './dashboard-format.js';
+import { showSecret } from './dashboard-keys-dialogs.js';
 import { onView } from './dashboard-shell.js';
 
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
@@ -17,8 +17,6 @@ let keys = new Map();
 const gone = new Map();
 /** Ids whose audit trail is open: it stays open, and is read again, after a redraw. */
 const openHistories = new Set();
-
-const text = (/** @type {unknown} */ error) => (error instanceof Error ? error.message : String(error));
 
 /** The view's status line; `parts` are strings and (isolated) elements. */
 function say(/** @type {Array<string | Node>} */ parts, bad = false) {
@@ -61,84 +59,28 @@ async function load(/** @type {string} */ adminKey) {
   }
 }
 
-/** Runs an action, then redraws the list and says what happened (or what failed). */
-async function act(/** @type {() => Promise<Array<string | Node> | undefined>} */ action) {
+/**
+ * Runs an action, then redraws the list, shows a new secret once (over the redrawn list, and
+ * even if the list could not be read again), and says what happened, or what failed.
+ * @param {() => Promise<import('./dashboard-keys-actions.js').Outcome | undefined>} action
+ */
+async function act(action) {
+  let outcome;
   try {
-    const done = await action();
-    if (done === undefined) return;
-    await refresh();
-    say(done);
+    outcome = await action();
   } catch (error) {
-    say([text(error)], true);
+    return say([text(error)], true);
   }
+  if (outcome === undefined) return;
+  if (outcome.deleted) gone.set(outcome.deleted.id, { ...outcome.deleted, deleted: true });
+  const failed = await refresh().then(
+    () => undefined,
+    (/** @type {unknown} */ error) => error,
+  );
+  if (outcome.secret) await showSecret(outcome.secret);
+  if (failed === undefined) return say(outcome.said);
+  say([...outcome.said, ` The list could not be read again: ${text(failed)}`], true);
 }
-
-const formError = (/** @type {any} */ error) =>
-  markField(error instanceof FormError || error?.param ? error.param : null, text(error));
-
-async function edit(/** @type {any} */ key) {
-  fillForm(key);
-  const run = async () => {
-    const body = readForm(key);
-    return Object.keys(body).length === 0
-      ? key
-      : keysApi(key ? 'PATCH' : 'POST', key ? keyPath(key.id) : '', body);
-  };
-  const answer = await dialogAction({ dialog: $('key-dialog'), run, showError: formError });
-  if (answer === undefined) return undefined;
-  if (key) return ['Saved ', bdi(answer.name), '.'];
-  await refresh();
-  await showSecret(answer);
-  return ['Created ', bdi(answer.name), ': its secret was shown once.'];
-}
-
-async function rotate(/** @type {any} */ key) {
-  named($('rotate-for'), key);
-  $('grace').value = '0';
-  $('rotate-error').textContent = '';
-  const run = () => {
-    const grace = $('grace').value === '' ? 0 : Number($('grace').value);
-    if (!Number.isInteger(grace) || grace < 0)
-      throw new FormError('Seconds must be a whole number, 0 or more.', 'grace_seconds');
-    return keysApi('POST', `${keyPath(key.id)}/rotate`, { grace_seconds: grace });
-  };
-  const showError = (/** @type {unknown} */ error) => ($('rotate-error').textContent = text(error));
-  const answer = await dialogAction({ dialog: $('rotate-dialog'), run, showError });
-  if (answer === undefined) return undefined;
-  await refresh();
-  await showSecret(answer);
-  const grace = Number($('grace').value) || 0;
-  const old = grace > 0 ? `the old secret works ${grace} s more` : 'the old secret stopped working';
-  return ['Rotated ', bdi(answer.name), `: ${old}.`];
-}
-
-async function remove(/** @type {any} */ key) {
-  named($('delete-for'), key);
-  $('delete-error').textContent = '';
-  const run = () => keysApi('DELETE', keyPath(key.id));
-  const showError = (/** @type {unknown} */ error) => ($('delete-error').textContent = text(error));
-  if ((await dialogAction({ dialog: $('delete-dialog'), run, showError })) === undefined) return undefined;
-  gone.set(key.id, { ...key, deleted: true });
-  return ['Deleted ', bdi(key.name), ' for good.'];
-}
-
-async function setDisabled(/** @type {any} */ key, /** @type {boolean} */ disabled) {
-  await keysApi('PATCH', keyPath(key.id), { disabled });
-  return [
-    disabled ? 'Disabled ' : 'Enabled ',
-    bdi(key.name),
-    disabled ? ': its clients get 401 key_disabled.' : '.',
-  ];
-}
-
-/** @type {Record<string, (key: any) => Promise<Array<string | Node> | undefined>>} */
-const ACTIONS = {
-  edit,
-  rotate,
-  delete: remove,
-  disable: (key) => setDisabled(key, true),
-  enable: (key) => setDisabled(key, false),
-};
 
 list.addEventListener('click', (event) => {
   const button = /** @type {HTMLElement} */ (event.target).closest('button[data-action]');
@@ -160,5 +102,5 @@ list.addEventListener(
   },
   true,
 );
-$('new-key').addEventListener('click', () => act(() => edit(null)));
+$('new-key').addEventListener('click', () => act(createKey));
 onView('keys', load);

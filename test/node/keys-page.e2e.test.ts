@@ -344,6 +344,44 @@ describe('the Keys view, fed crafted keys', () => {
     await crafted.close();
   });
 
+  it('shows a new secret even when the list cannot be read again after the create', async () => {
+    const fresh = await newPage();
+    let lists = 0;
+    await fresh.route('**/admin/api/keys', (route) => {
+      const created = { ...key({ name: 'made' }), key: 'vk_aaaaaaaaaaaaaaaaaaaa.secret.tag' };
+      if (route.request().method() === 'POST')
+        return route.fulfill({ status: 201, contentType: 'application/json', body: JSON.stringify(created) });
+      lists += 1;
+      const failure = {
+        error: {
+          message: 'The key list is unavailable.',
+          type: 'server_error',
+          param: null,
+          code: 'key_directory_unavailable',
+        },
+      };
+      return lists === 1
+        ? route.fulfill({ status: 200, contentType: 'application/json', body: '{"object":"list","data":[]}' })
+        : route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify(failure) });
+    });
+    await fresh.goto(new URL('/admin#keys', proxy.baseURL).href);
+    await fresh.fill('#key', ADMIN_KEY);
+    await fresh.click('#load');
+    await fresh.locator('#keys-view[data-state="loaded"]').waitFor();
+    await fresh.click('#new-key');
+    await fresh.fill('#f-name', 'made');
+    await fresh.click('#key-submit');
+    await fresh.locator('#secret-dialog[open]').waitFor();
+    expect(await fresh.inputValue('#secret-value')).toBe('vk_aaaaaaaaaaaaaaaaaaaa.secret.tag');
+    await fresh.click('#secret-done');
+    await expect
+      .poll(() => fresh.textContent('#keys-status'))
+      .toBe(
+        'Created made: its secret was shown once. The list could not be read again: The key list is unavailable. (key_directory_unavailable, HTTP 503)',
+      );
+    await fresh.close();
+  });
+
   it('fits long names and ids on a 375 px screen', async () => {
     const crafted = await viewWith(
       [key({ name: 'x'.repeat(64), metadata: { ['k'.repeat(64)]: 'v'.repeat(200) }, limits: { rpm: 1e9 } })],
