@@ -75,6 +75,8 @@ export interface Route {
   readonly pricing: Pricing;
   /** The model a request that names none is served by (moderations). */
   readonly defaultModel?: string;
+  /** Query parameters forwarded upstream (OpenAI's for this route); any other is dropped. */
+  readonly query?: readonly string[];
   /** The stored object the path's `:id` names, whether a success creates one, or deletes it. */
   readonly stored?: {
     readonly names?: StoredKind;
@@ -102,6 +104,9 @@ const post = (name: RouteName, pattern: string, rest: Partial<Route> = {}): Rout
   kind: 'generation',
   ...rest,
 });
+
+/** A list's paging, and the fields a caller may ask to include. */
+const LIST_QUERY = ['after', 'limit', 'order', 'include', 'include[]'];
 
 const stored = (
   name: RouteName,
@@ -171,6 +176,7 @@ export const ROUTES: readonly Route[] = [
   post('responses.input_tokens', '/v1/responses/input_tokens'),
   stored('responses.retrieve', 'GET', '/v1/responses/:id', {
     streamFinish: 'completed-event',
+    query: ['stream', 'starting_after', 'include', 'include[]', 'include_obfuscation'],
     stored: { names: 'response' },
   }),
   stored('responses.delete', 'DELETE', '/v1/responses/:id', { stored: { names: 'response', deletes: true } }),
@@ -178,7 +184,10 @@ export const ROUTES: readonly Route[] = [
     body: 'none',
     stored: { names: 'response' },
   }),
-  stored('responses.input_items', 'GET', '/v1/responses/:id/input_items', { stored: { names: 'response' } }),
+  stored('responses.input_items', 'GET', '/v1/responses/:id/input_items', {
+    query: LIST_QUERY,
+    stored: { names: 'response' },
+  }),
   stored('conversations.create', 'POST', '/v1/conversations', { stored: { creates: 'conversation' } }),
   stored('conversations.retrieve', 'GET', '/v1/conversations/:id', { stored: { names: 'conversation' } }),
   stored('conversations.update', 'POST', '/v1/conversations/:id', { stored: { names: 'conversation' } }),
@@ -186,12 +195,15 @@ export const ROUTES: readonly Route[] = [
     stored: { names: 'conversation', deletes: true },
   }),
   stored('conversations.items.list', 'GET', '/v1/conversations/:id/items', {
+    query: LIST_QUERY,
     stored: { names: 'conversation' },
   }),
   stored('conversations.items.create', 'POST', '/v1/conversations/:id/items', {
+    query: ['include', 'include[]'],
     stored: { names: 'conversation' },
   }),
   stored('conversations.items.retrieve', 'GET', '/v1/conversations/:id/items/:item', {
+    query: ['include', 'include[]'],
     stored: { names: 'conversation' },
   }),
   stored('conversations.items.delete', 'DELETE', '/v1/conversations/:id/items/:item', {
@@ -224,6 +236,15 @@ export function isSafeModelId(id: string): boolean {
 /** A route's path after `/v1`, as the upstream is asked for it, with its parameters filled in. */
 export function upstreamPath(route: Route, params: Readonly<Record<string, string>> = {}): string {
   return route.pattern.slice('/v1'.length).replace(/:(\w+)/g, (_, name: string) => params[name] ?? '');
+}
+
+/** The request's query reduced to the parameters the route forwards: `''` when none are left. */
+export function upstreamQuery(route: Route, url: URL): string {
+  const allowed = route.query ?? [];
+  const kept = new URLSearchParams();
+  for (const [name, value] of url.searchParams) if (allowed.includes(name)) kept.append(name, value);
+  const query = kept.toString();
+  return query === '' ? '' : `?${query}`;
 }
 
 /** The route a `/v1` path would have matched, for the hint that a client left out `/v1`. */

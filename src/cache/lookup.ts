@@ -17,6 +17,12 @@ export interface CacheRequest {
   readonly body: JsonBody;
   readonly headers: Headers;
   readonly kv: KVNamespace;
+  /**
+   * Set when the answer creates a stored object (a stored response): entries are then the
+   * caller's own whatever `CACHE_SCOPE` says, and an entry is replayed only while this says the
+   * object it names is still there (not deleted, not expired).
+   */
+  readonly stillStored?: (entry: CacheEntry) => Promise<boolean>;
 }
 
 /**
@@ -31,12 +37,15 @@ export type CacheLookup =
 export async function lookUpCache(request: CacheRequest): Promise<CacheLookup> {
   const { config, caller, route } = request;
   if (config.cacheTtlSeconds === 0 || !route.cacheable) return { status: 'bypass' };
+  // A background response is a queued job, not an answer: each request starts its own.
+  if (request.body.json['background'] === true) return { status: 'bypass' };
   const directives = parseCacheControl(request.headers.get('cache-control'));
   if (!directives.write) return { status: 'bypass' };
   const key = await cacheKey({
     route: route.name,
     routing: config.routingFingerprint,
-    scope: config.cacheScope === 'shared' ? 'shared' : caller.id,
+    // A stored object is its creator's alone: a shared entry would hand out ids others cannot use.
+    scope: config.cacheScope === 'shared' && !request.stillStored ? 'shared' : caller.id,
     mode: isStreamed(request.body) ? 'sse' : 'json',
     headers: answerChangingHeaders(request.headers),
     body: request.body.json,
@@ -52,7 +61,8 @@ export async function lookUpCache(request: CacheRequest): Promise<CacheLookup> {
   if (directives.read) {
     const entry = await readEntry(request.kv, key);
     const age = entry ? ageSeconds(entry) : 0;
-    if (entry && age <= (directives.maxAgeSeconds ?? Infinity)) {
+    const fresh = entry && age <= (directives.maxAgeSeconds ?? Infinity);
+    if (fresh && (!request.stillStored || (await request.stillStored(entry)))) {
       flight?.land(entry);
       return { status: 'hit', response: hitResponse(entry, age, 'kv') };
     }

@@ -22,7 +22,7 @@ import { upstreamPath, type Route } from '../routes';
 import type { Answered } from '../routing/failover';
 import { forward, withRoutingHeaders } from '../routing/forward';
 import { routeModel } from '../routing/resolve';
-import { createsStored, recordCreated, storedTargets } from '../stored/ownership';
+import { createsStored, recordCreated, stillStored, storedTargets } from '../stored/ownership';
 
 /** Everything about the request that later stages need, decided before anything is spent. */
 interface Admitted {
@@ -55,6 +55,7 @@ export function generationHandler(route: Route) {
         body: admitted.body,
         headers: request.headers,
         kv: context.env.CACHE,
+        ...(createsStored(route, admitted.body.json) ? { stillStored: stillStored(context) } : {}),
       });
       if (cache.status === 'hit') {
         context.record.cache = 'HIT';

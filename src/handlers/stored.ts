@@ -11,7 +11,7 @@ import { scanJsonBody } from '../http/json-scan';
 import { isObject } from '../lib/json';
 import { admitCaller, withCallerLimits } from '../quota/admission';
 import { answerFromUpstream } from '../relay/answer';
-import { upstreamPath, type Route } from '../routes';
+import { upstreamPath, upstreamQuery, type Route } from '../routes';
 import { forward, withRoutingHeaders } from '../routing/forward';
 import { isObjectId, notFound } from '../stored/names';
 import { forget } from '../stored/owners';
@@ -56,7 +56,7 @@ export function storedHandler(route: Route) {
         ? await holderOf(context, { id, kind: names, param: 'id' })
         : homeUpstream(config.upstreams);
     const body = route.body === 'json' ? await jsonBytes(request) : undefined;
-    const query = new URL(request.url).search;
+    const query = upstreamQuery(route, new URL(request.url));
     const streamed = new URLSearchParams(query).get('stream') === 'true';
     const upstreamCall = streamed ? new AbortController() : undefined;
     const attempt = await forward({

@@ -7,7 +7,8 @@ import type { Target, Upstream } from '../config/upstreams';
 import { logFailure, ProxyError } from '../errors';
 import type { Answer } from '../relay/answer';
 import type { Route, StoredKind } from '../routes';
-import { namedInBody, notFound, type NamedObject } from './names';
+import type { CacheEntry } from '../cache/store';
+import { createdIdInJson, createdIdInStream, namedInBody, notFound, type NamedObject } from './names';
 import { claim, ownerOf, type Ownership } from './owners';
 
 /** OpenAI keeps stored responses and conversations 30 days; so does their record here. */
@@ -77,4 +78,20 @@ export async function recordCreated(
       'The stored object could not be recorded; try again shortly.',
     );
   }
+}
+
+/**
+ * Whether a cached answer still names an object this caller holds: a deleted or expired stored
+ * response is not replayed (its id would be a 404 on the next call), the request goes upstream.
+ */
+export function stillStored(context: CallerContext): (entry: CacheEntry) => Promise<boolean> {
+  return async (entry) => {
+    const head = new TextDecoder().decode(entry.body.slice(0, 4096));
+    const id = entry.contentType.startsWith('text/event-stream')
+      ? createdIdInStream(head)
+      : createdIdInJson(head);
+    if (id === undefined) return false;
+    const owner = await ownerOf(context.env, id).catch(() => undefined);
+    return owner?.caller === context.caller.id;
+  };
 }

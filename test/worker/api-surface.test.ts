@@ -164,6 +164,22 @@ describe('stored objects live at one upstream', () => {
     });
   });
 
+  it('forwards only the query parameters OpenAI documents for the route', async () => {
+    const created = await post('/v1/responses', { model: 'echo-1', input: uniqueTag() }, auth());
+    const id = ((await created.response.json()) as Json)['id'] as string;
+    const { response } = await send(
+      `/v1/responses/${id}?stream=true&starting_after=1&api-version=2024-01-01&evil=..%2Ffiles`,
+      { headers: auth() },
+    );
+    expect(response.status).toBe(200);
+    await response.text();
+    const all = (await (await fetch(`${new URL(upstreamUrl).origin}/__mock/requests`)).json()) as {
+      path: string;
+    }[];
+    const paths = all.map(({ path }) => path).filter((path) => path.includes(id));
+    expect(paths).toEqual([`/v1/responses/${id}?stream=true&starting_after=1`]);
+  });
+
   it('never answers a lifecycle request from the cache', async () => {
     const created = await post('/v1/responses', { model: 'echo-1', input: 'x', store: true }, auth(), {
       CACHE_TTL: '3600',
@@ -174,6 +190,50 @@ describe('stored objects live at one upstream', () => {
       expect(response.headers.get('x-cache')).toBeNull();
       await response.text();
     }
+  });
+});
+
+describe('stored responses and the cache', () => {
+  const ask = (key: string, body: Json, overrides: Overrides = {}) =>
+    post('/v1/responses', { model: 'echo-1', ...body }, auth(key), { CACHE_TTL: '3600', ...overrides }).then(
+      async ({ response, settled }) => {
+        const id = ((await response.json()) as Json)['id'] as string;
+        await settled; // the cache entry is written once the answer is out
+        return { cache: response.headers.get('x-cache'), id };
+      },
+    );
+
+  it('replays a stored response only while it exists', async () => {
+    const input = uniqueTag();
+    const first = await ask(CLIENT_KEY, { input });
+    expect(await ask(CLIENT_KEY, { input })).toEqual({ cache: 'HIT', id: first.id });
+    const deleted = await send(`/v1/responses/${first.id}`, { method: 'DELETE', headers: auth() });
+    await deleted.response.text();
+    const after = await ask(CLIENT_KEY, { input });
+    expect(after.cache).toBe('MISS');
+    expect(after.id).not.toBe(first.id);
+    const retrieved = await send(`/v1/responses/${after.id}`, { headers: auth() });
+    expect(retrieved.response.status).toBe(200);
+    await retrieved.response.text();
+  });
+
+  it('never shares a stored response between callers, even with CACHE_SCOPE=shared', async () => {
+    const [alice, bob] = [`alice-${uniqueTag()}`, `bob-${uniqueTag()}`];
+    const overrides = { PROXY_KEYS: `${alice},${bob}`, CACHE_SCOPE: 'shared' };
+    const stored = uniqueTag();
+    await ask(alice, { input: stored }, overrides);
+    expect((await ask(bob, { input: stored }, overrides)).cache).toBe('MISS');
+    const stateless = uniqueTag();
+    await ask(alice, { input: stateless, store: false }, overrides);
+    expect((await ask(bob, { input: stateless, store: false }, overrides)).cache).toBe('HIT');
+  });
+
+  it('never caches a background response: each one is a new job', async () => {
+    const input = uniqueTag();
+    const first = await ask(CLIENT_KEY, { input, background: true });
+    const second = await ask(CLIENT_KEY, { input, background: true });
+    expect([first.cache, second.cache]).toEqual(['BYPASS', 'BYPASS']);
+    expect(second.id).not.toBe(first.id);
   });
 });
 
