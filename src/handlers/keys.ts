@@ -82,10 +82,19 @@ export const createKey: Handler = admin(async (request, { env }) => {
   const id = newKeyId();
   const record = newRecord(id, changes, nowSeconds());
   const key = await mintKey(id, await keyTagKey(env.KEY_REGISTRY));
-  if (!(await objectFor(env, id).create(record, await keyHash(key)))) {
+  const object = objectFor(env, id);
+  if (!(await object.create(record, await keyHash(key)))) {
     throw new ProxyError(409, 'key_exists', 'A key with this id exists; try again.');
   }
-  await remember(env, record, [{ type: 'created', at: record.createdAt }]);
+  // A key missing from the list, whose secret nobody was shown, must not stay usable: undo it.
+  await remember(env, record, [{ type: 'created', at: record.createdAt }]).catch(async () => {
+    await object.remove().catch((error: unknown) => logFailure('key_undo_failed', error, { key: id }));
+    throw new ProxyError(
+      503,
+      'key_directory_unavailable',
+      'The key list could not be updated, so no key was created; try again.',
+    );
+  });
   return jsonResponse(
     { ...keyObject(record, { lastUsedAt: null, spend: ZERO_SPEND }), key },
     { status: 201 },
@@ -109,11 +118,13 @@ export const changeKey: Handler = admin(async (request, { env }) => {
   const record = await objectFor(env, id).change(changes);
   if (!record || !before) throw notFound(id);
   const at = nowSeconds();
-  const events: KeyEvent[] = [{ type: 'changed', at, fields: changedFields(changes) }];
+  // Disabling and enabling are events of their own; `changed` names the other fields sent.
+  const fields = changedFields(changes).filter((field) => field !== 'disabled');
+  const events: KeyEvent[] = fields.length > 0 ? [{ type: 'changed', at, fields }] : [];
   if (changes.disabled !== undefined && changes.disabled !== before.record.disabled) {
     events.push({ type: changes.disabled ? 'disabled' : 'enabled', at });
   }
-  await remember(env, record, events);
+  if (events.length > 0) await remember(env, record, events);
   return jsonResponse(await shown(env, id), { status: 200 });
 });
 

@@ -3,7 +3,7 @@
 // never shows a secret.
 import type { IRequest } from 'itty-router';
 import type { Caller } from '../access/caller';
-import { modelAllowLists } from '../access/model-policy';
+import { mayUseModel, modelAllowLists } from '../access/model-policy';
 import type { CallerContext } from '../context/context';
 import { ProxyError, logFailure } from '../errors';
 import { jsonResponse } from '../http/json-response';
@@ -70,40 +70,56 @@ function quotaWindows(snapshot: Snapshot): Record<string, Window> {
   );
 }
 
-async function windowsOf(caller: Caller, env: Env): Promise<Record<string, Window>> {
+type Spend = Readonly<Record<'usd_today' | 'usd_month' | 'usd_total' | 'tokens_today', number | null>>;
+
+/** The caller's limits, and what it has spent: a virtual key counts every period, others only what they limit. */
+async function allowanceOf(
+  caller: Caller,
+  env: Env,
+): Promise<{ limits: Record<string, Window>; spend?: Spend }> {
   if (caller.virtualKey) {
     const object = env.VIRTUAL_KEYS.get(env.VIRTUAL_KEYS.idFromName(caller.virtualKey.id));
     const view = await object.view(Date.now());
-    return view ? keyWindows(view.windows) : {};
+    return view ? { limits: keyWindows(view.windows), spend: view.spend } : { limits: {} };
   }
   const { limits } = caller;
-  if (limits.rpm === 0 && limits.tpd === 0 && limits.microsPerDay === 0) return {};
-  return quotaWindows(await env.QUOTA.get(env.QUOTA.idFromName(caller.id)).peek(limits));
+  if (limits.rpm === 0 && limits.tpd === 0 && limits.microsPerDay === 0) return { limits: {} };
+  return { limits: quotaWindows(await env.QUOTA.get(env.QUOTA.idFromName(caller.id)).peek(limits)) };
+}
+
+/**
+ * The model patterns the caller may use, as one list: its own, each kept only where
+ * `ALLOWED_MODELS` also admits it (a pattern by its prefix), else `ALLOWED_MODELS`; null for any.
+ */
+function modelsOf(caller: Caller, config: CallerContext['config']): readonly string[] | null {
+  const [first, second] = modelAllowLists(caller, config);
+  if (!first) return null;
+  if (!second) return first;
+  return second.filter((pattern) => mayUseModel(pattern.replace(/\*$/, ''), [first]));
 }
 
 const KINDS = { key: 'key', token: 'token', anonymous: 'anonymous', virtual: 'virtual_key' } as const;
 
 export async function me(_request: IRequest, context: CallerContext): Promise<Response> {
   const { caller, config, env } = context;
-  let limits: Record<string, Window>;
+  let allowance: Awaited<ReturnType<typeof allowanceOf>>;
   try {
-    limits = await windowsOf(caller, env);
+    allowance = await allowanceOf(caller, env);
   } catch (error) {
     logFailure('me_failed', error);
     throw new ProxyError(503, 'quota_unavailable', 'The quota service is unavailable; try again shortly.');
   }
-  const lists = modelAllowLists(caller, config);
+  const { limits } = allowance;
   return jsonResponse(
     {
       object: 'caller',
       kind: KINDS[caller.kind],
       id: caller.id,
       ...(caller.virtualKey ? { name: caller.virtualKey.name } : {}),
-      // Each list applies; a model must be in all of them. Null: any model.
-      models: lists.length === 0 ? null : lists,
+      models: modelsOf(caller, config),
       max_tokens: caller.maxTokens ?? null,
       limits,
-      spend: {
+      spend: allowance.spend ?? {
         usd_today: limits['usd_per_day']?.used ?? null,
         usd_month: limits['usd_per_month']?.used ?? null,
         usd_total: limits['usd_total']?.used ?? null,

@@ -245,6 +245,33 @@ describe('rotation', () => {
     expect((await status(fresh)).status).toBe(200);
   });
 
+  it('creates nothing when the key list cannot be written: no secret handed out, no key left working', async () => {
+    await env.USAGE_DB.prepare('SELECT 1 FROM virtual_keys LIMIT 1')
+      .run()
+      .catch(() => undefined);
+    await env.USAGE_DB.exec(
+      "CREATE TRIGGER IF NOT EXISTS keys_down BEFORE INSERT ON virtual_keys BEGIN SELECT RAISE(ABORT, 'down'); END",
+    );
+    const errors: string[] = [];
+    const spy = vi
+      .spyOn(console, 'error')
+      .mockImplementation((line: unknown) => void errors.push(String(line)));
+    try {
+      const name = `lost-${uniqueTag()}`;
+      const created = await adminCall('POST', '/admin/api/keys', { name });
+      expect(created.status).toBe(503);
+      expect(created.json).toMatchObject({ error: { code: 'key_directory_unavailable' } });
+      expect(JSON.stringify(created.json)).not.toContain('vk_');
+      const id = /"key":"(vk_[a-z2-7]{20})"/.exec(errors.join('\n'))?.[1];
+      expect(id).toBeDefined();
+      const view = await env.VIRTUAL_KEYS.get(env.VIRTUAL_KEYS.idFromName(id!)).view(Date.now());
+      expect(view?.record.deleted).toBe(true);
+    } finally {
+      spy.mockRestore();
+      await env.USAGE_DB.exec('DROP TRIGGER IF EXISTS keys_down');
+    }
+  });
+
   it('keeps the old secret working through the grace period', async () => {
     const created = await createKey();
     const rotated = await adminCall('POST', `/admin/api/keys/${created.id}/rotate`, { grace_seconds: 60 });
@@ -257,16 +284,21 @@ describe('rotation', () => {
     await adminCall('PATCH', `/admin/api/keys/${created.id}`, { name: 'renamed', limits: { rpm: 3 } });
     await adminCall('PATCH', `/admin/api/keys/${created.id}`, { disabled: true });
     await adminCall('PATCH', `/admin/api/keys/${created.id}`, { disabled: false });
+    await adminCall('PATCH', `/admin/api/keys/${created.id}`, {});
+    await adminCall('PATCH', `/admin/api/keys/${created.id}`, { disabled: false });
     await adminCall('POST', `/admin/api/keys/${created.id}/rotate`);
     await adminCall('DELETE', `/admin/api/keys/${created.id}`);
     const events = (await adminCall('GET', `/admin/api/keys/${created.id}/events`)).json['data'] as Json[];
-    const types = events.map((event) => event['type']);
-    expect(types).toEqual(
-      expect.arrayContaining(['created', 'changed', 'disabled', 'enabled', 'rotated', 'deleted']),
-    );
-    expect(
-      events.find((event) => event['fields'] && (event['fields'] as string[]).includes('limits')),
-    ).toBeDefined();
+    // Newest first; disabling is its own event, not also a change; an empty change is none.
+    expect(events.map((event) => event['type'])).toEqual([
+      'deleted',
+      'rotated',
+      'enabled',
+      'disabled',
+      'changed',
+      'created',
+    ]);
+    expect(events.find((event) => event['type'] === 'changed')?.['fields']).toEqual(['name', 'limits']);
     expect(events.every((event) => typeof event['at'] === 'number')).toBe(true);
   });
 });
@@ -290,6 +322,9 @@ describe('GET /v1/me', () => {
       kind: 'virtual_key',
       id: created.id,
       name: created['name'],
+      models: ['echo-*'],
+      // Every period is counted for a virtual key, limited or not.
+      spend: { usd_today: expect.any(Number), usd_month: expect.any(Number), usd_total: expect.any(Number) },
     });
     expect(first.limits['requests_per_minute']).toMatchObject({ limit: 2, used: 1, remaining: 1 });
     expect(second.limits['requests_per_minute']).toMatchObject({ used: 1 });
@@ -302,10 +337,12 @@ describe('GET /v1/me', () => {
     const keyed = await send(
       '/v1/me',
       { headers: { authorization: `Bearer ${key}` } },
-      { PROXY_KEYS: `${key} rpm=7` },
+      { PROXY_KEYS: `${key} rpm=7 models=echo-1|gpt-4o-mini`, ALLOWED_MODELS: 'echo-*' },
     );
     expect(await keyed.response.json()).toMatchObject({
       kind: 'key',
+      // Its own list, narrowed by ALLOWED_MODELS.
+      models: ['echo-1'],
       limits: { requests_per_minute: { limit: 7 } },
     });
     const anonymous = await send(
@@ -315,7 +352,9 @@ describe('GET /v1/me', () => {
     );
     expect(await anonymous.response.json()).toMatchObject({
       kind: 'anonymous',
+      models: null,
       limits: { requests_per_minute: { limit: 9 } },
+      spend: { usd_today: null },
     });
   });
 });
