@@ -3,6 +3,13 @@
 
 /** Not chat models: left out of the model list. */
 const NOT_CHAT = /embed|whisper|tts|dall-e|moderation/;
+/**
+ * Speech models, in the order preferred: "Listen" uses the first the model list names, else the
+ * first (providers do not all list their speech models; the proxy's answer then says why not).
+ */
+const SPEECH_MODELS = ['gpt-4o-mini-tts', 'tts-1'];
+/** The most characters one speech request may carry (OpenAI's limit). */
+export const SPEECH_MAX_CHARS = 4096;
 /** The caller's limits, in the order shown; each unit has limit, remaining and reset headers. */
 const LIMIT_UNITS = ['requests', 'tokens', 'usd'];
 
@@ -60,7 +67,9 @@ export async function listModels(/** @type {string} */ key) {
       .filter((m) => (m.owned_by === 'alias') === aliases && !NOT_CHAT.test(m.id))
       .map((m) => m.id)
       .sort();
-  return { models: ids(false), aliases: ids(true) };
+  const listed = new Set(data.map((/** @type {{ id: string }} */ m) => m.id));
+  const speech = SPEECH_MODELS.find((id) => listed.has(id)) ?? SPEECH_MODELS[0];
+  return { models: ids(false), aliases: ids(true), speech };
 }
 
 /**
@@ -156,6 +165,24 @@ export async function jsonAnswer(/** @type {Response} */ response) {
   const answer = await response.json();
   const message = answer.choices?.[0]?.message ?? {};
   return { content: message.content ?? message.refusal ?? '', usage: answer.usage ?? null };
+}
+
+/**
+ * An answer read aloud: POST /v1/audio/speech through the proxy, the audio as it came.
+ * @param {{ key: string, model: string, text: string }} request
+ * @returns {Promise<Blob>}
+ */
+export async function speak({ key, model, text }) {
+  const body = JSON.stringify({
+    model,
+    voice: 'alloy',
+    input: text.slice(0, SPEECH_MAX_CHARS),
+    response_format: 'mp3',
+  });
+  const headers = { 'content-type': 'application/json', ...authHeaders(key) };
+  const response = await fetch('/v1/audio/speech', { method: 'POST', headers, body });
+  if (!response.ok) throw await errorOf(response, key !== '');
+  return response.blob();
 }
 
 /** False once the proxy said it has no GET /v1/me (404): then the page stops asking. */

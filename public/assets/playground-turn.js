@@ -159,6 +159,36 @@ export function addTurn(log, { prompt, model, sent }) {
       /** @type {HTMLElement} */ (costSlot.querySelector('dd')).textContent = dollars(usd);
       costSlot.hidden = false;
     },
+    /**
+     * Offers "Listen": reads the answer aloud with the audio `fetchAudio` brings, in a player
+     * under the answer. A failure is said next to the button, in OpenAI's words.
+     * @param {() => Promise<Blob>} fetchAudio
+     */
+    offerSpeech(fetchAudio) {
+      const button = /** @type {HTMLButtonElement} */ (part('button.listen'));
+      const said = part('.copied');
+      button.hidden = false;
+      button.addEventListener('click', async () => {
+        button.disabled = true;
+        said.textContent = 'Asking for speech\u2026';
+        try {
+          const audio = document.createElement('audio');
+          audio.controls = true;
+          audio.src = URL.createObjectURL(await fetchAudio());
+          part('.speech').replaceChildren(audio);
+          part('.speech').hidden = false;
+          said.textContent = '';
+          // A browser may refuse to play without a gesture it trusts; the controls remain.
+          await audio.play().catch(() => {});
+        } catch (error) {
+          const details = /** @type {any} */ (error);
+          said.textContent = [details.message, details.status && `(HTTP ${details.status})`]
+            .filter(Boolean)
+            .join(' ');
+          button.disabled = false;
+        }
+      });
+    },
     /** @param {'answered' | 'stopped' | 'failed'} outcome */
     finish(outcome) {
       turn.dataset.state = 'done';

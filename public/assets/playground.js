@@ -10,6 +10,7 @@ import {
   jsonAnswer,
   listModels,
   proxyFacts,
+  speak,
   spentToday,
   streamedAnswer,
 } from './playground-chat.js';
@@ -45,6 +46,8 @@ let conversation = 0;
 /** @type {AbortController | null} the request in flight */
 let controller = null;
 let modelsRequest = 0;
+/** @type {string | null} the speech model "Listen" asks for */
+let speechModel = null;
 
 /** Storage can be switched off in a browser: the page then just forgets. */
 const stored = {
@@ -133,8 +136,9 @@ async function loadModels() {
   const request = ++modelsRequest;
   setStatus('Loading models\u2026');
   try {
-    const { models, aliases } = await listModels(currentKey());
+    const { models, aliases, speech } = await listModels(currentKey());
     if (request !== modelsRequest) return;
+    speechModel = speech;
     fillModels(models, aliases, ui.model.value || preferredModel);
     const plural = (/** @type {number} */ n, /** @type {string} */ one, /** @type {string} */ many) =>
       `${n} ${n === 1 ? one : many}`;
@@ -223,6 +227,10 @@ async function send() {
   if (got.outcome === 'stopped')
     turn.note(kept ? 'Stopped; the partial answer stays in the conversation.' : 'Stopped.');
   if (got.outcome === 'failed') turn.note('Left out of the conversation.');
+  if (got.answer !== '' && speechModel) {
+    const model = speechModel;
+    turn.offerSpeech(() => speak({ key, model, text: got.answer }));
+  }
   turn.finish(got.outcome);
   controller = null;
   busy(false);

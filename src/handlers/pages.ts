@@ -12,6 +12,8 @@ const SECURITY_HEADERS = {
     "script-src 'self'",
     "style-src 'self'",
     "img-src 'self' data:",
+    // The playground plays speech it fetched from this origin, as a blob: URL.
+    "media-src 'self' blob:",
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'none'",

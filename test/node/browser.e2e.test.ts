@@ -277,6 +277,39 @@ describe('playground conversation in chromium', () => {
     expect(await page.inputValue('#prompt')).toBe('');
   });
 
+  it('reads an answer aloud: "Listen" asks /v1/audio/speech for its text and plays what came', async () => {
+    const { turn } = await say('read this aloud');
+    const answer = (await turn.locator('.answer').textContent()) ?? '';
+    const spoken = page.waitForResponse((r) => r.url().endsWith('/v1/audio/speech'));
+    await turn.locator('button.listen').click();
+    const response = await spoken;
+    expect(response.status()).toBe(200);
+    const audio = turn.locator('.speech audio');
+    await audio.waitFor();
+    // The player loads the audio the proxy relayed (a CSP refusal or a broken file would be an error).
+    const played = await audio.evaluate(
+      (element: HTMLAudioElement) =>
+        new Promise<{ src: string; error: number | null; duration: number }>((resolve) => {
+          const done = () =>
+            resolve({ src: element.src, error: element.error?.code ?? null, duration: element.duration });
+          if (element.readyState >= 1 || element.error) return done();
+          element.addEventListener('loadedmetadata', done, { once: true });
+          element.addEventListener('error', done, { once: true });
+        }),
+    );
+    expect(played).toMatchObject({ src: expect.stringMatching(/^blob:/), error: null });
+    expect(played.duration).toBeGreaterThan(0); // it holds real audio
+    // Not an echo model: the catch-all upstream serves it.
+    const upstream = proxy.secondary?.requests.filter((r) => r.path.endsWith('/audio/speech')).at(-1);
+    expect(JSON.parse(upstream?.body ?? '{}')).toEqual({
+      model: 'gpt-4o-mini-tts',
+      voice: 'alloy',
+      input: answer,
+      response_format: 'mp3',
+    });
+    expect(await turn.locator('.copied').textContent()).toBe('');
+  });
+
   it('stops a stream with the Stop button and keeps the partial answer in the conversation', async () => {
     await page.selectOption('#model', 'echo-slow');
     await page.setChecked('#stream', true);
@@ -380,8 +413,15 @@ describe('playground details that depend on the key and the proxy', () => {
     expect(await unlimited.locator('.limits').isHidden()).toBe(true);
   });
 
-  it('hides the cost slot while GET /v1/me 404s, and asks only once', async () => {
+  it('hides the cost slot while GET /v1/me 404s (an older proxy), and asks only once', async () => {
     const fresh = await openPlayground();
+    await fresh.route('**/v1/me', (route) =>
+      route.fulfill({
+        status: 404,
+        contentType: 'application/json',
+        body: '{"error":{"message":"Unknown request URL","type":"invalid_request_error","param":null,"code":"unknown_url"}}',
+      }),
+    );
     const asked: string[] = [];
     fresh.on('request', (request) => request.url().endsWith('/v1/me') && asked.push(request.url()));
     await say('first', { on: fresh });
