@@ -8,7 +8,7 @@ import http from 'node:http';
  * @typedef {object} SendOptions
  * @property {string} method
  * @property {Record<string, string>} headers
- * @property {string} body
+ * @property {string | Buffer} body
  * @property {number} timeoutMs socket inactivity limit, so a stuck exchange cannot hang the run
  * @property {AbortSignal} signal aborts everything when the whole run is being torn down
  * @property {(chunk: Buffer, at: number) => void} [onData] called per read with performance.now()

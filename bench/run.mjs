@@ -12,6 +12,7 @@ import { buildWorker, bundleSize } from './build.mjs';
 import { measureCache, measureNonStream, measureStreams } from './measure.mjs';
 import { quickProblems, quickReport, runQuick } from './quick.mjs';
 import { renderReport } from './report.mjs';
+import { runSurface, surfaceReport } from './surface.mjs';
 import { productionSettings } from './production.mjs';
 import { BUNDLE_PATH, CLIENT_KEY, UPSTREAM_KEY, startTarget, targetName } from './targets.mjs';
 
@@ -175,7 +176,10 @@ async function main() {
   }
 }
 
-/** `--short`: the floor and the plain proxy only, the hot path's targets, in under a minute. */
+/**
+ * `--short`: the floor and the plain proxy, the hot path's targets; then a virtual key against a
+ * PROXY_KEYS key, and the speech and upload relays against the floor. About two minutes.
+ */
 async function runShort() {
   console.error('building the Worker (wrangler deploy --dry-run)…');
   await buildWorker(OUT_DIR, AbortSignal.timeout(120_000));
@@ -186,11 +190,18 @@ async function runShort() {
     { kind: 'proxy', variant: VARIANTS[0] ?? { name: 'proxy', bindings: {} } },
   ]);
   const problems = quickProblems(run.rounds);
+  console.error('measuring virtual keys, speech and uploads, 3 interleaved rounds…');
+  const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
+  const surface = await runSurface(mock).finally(() => mock.close());
   const elapsed = ((performance.now() - runStarted) / 1000).toFixed(0);
   const report = [
     '# openai-edge-proxy benchmark (short)',
     '',
     quickReport(run, 'proxy'),
+    '',
+    '## Virtual keys and the media routes',
+    '',
+    surfaceReport(surface),
     '',
     `proxy = the built bundle with wrangler.toml's [vars] (usage ledger on), CACHE_TTL=0. Run took ${elapsed} s on ${os.cpus().length} CPUs, Node ${process.version}.` +
       (problems.length

@@ -21,11 +21,15 @@ const described = new Map<
   { until: number; answer: Promise<{ status: KeyStatus; record?: StoredKey }> }
 >();
 
+/** What this isolate last heard about a key and hash, while it may still be trusted. */
+function recent(id: string, hash: string) {
+  const cached = described.get(`${id} ${hash}`);
+  return cached && cached.until > Date.now() ? cached.answer : undefined;
+}
+
 function describe(env: Env, id: string, hash: string) {
   const cacheKey = `${id} ${hash}`;
   const now = Date.now();
-  const cached = described.get(cacheKey);
-  if (cached && cached.until > now) return cached.answer;
   const object = env.VIRTUAL_KEYS.get(env.VIRTUAL_KEYS.idFromName(id));
   const answer = object.describe(hash, now);
   described.set(cacheKey, { until: now + DESCRIBE_TTL_MS, answer });
@@ -45,11 +49,16 @@ async function unavailable(error: unknown): Promise<never> {
 export async function virtualKeyCaller(token: string, env: Env): Promise<Caller> {
   const parsed = parseKey(token);
   if (!parsed) denyAccess('invalid_api_key', 'Incorrect client key provided for this proxy.');
-  const tagKey = await keyTagKey(env.KEY_REGISTRY).catch(unavailable);
-  if (!(await tagMatches(parsed, tagKey)))
-    denyAccess('invalid_api_key', 'Incorrect client key provided for this proxy.');
   const hash = await keyHash(token);
-  const { status, record } = await describe(env, parsed.id, hash).catch(unavailable);
+  // Only a key whose tag was checked is ever remembered: a hit needs no second check.
+  let known = recent(parsed.id, hash);
+  if (!known) {
+    const tagKey = await keyTagKey(env.KEY_REGISTRY).catch(unavailable);
+    if (!(await tagMatches(parsed, tagKey)))
+      denyAccess('invalid_api_key', 'Incorrect client key provided for this proxy.');
+    known = describe(env, parsed.id, hash);
+  }
+  const { status, record } = await known.catch(unavailable);
   if (status !== 'active' || !record) return refusedKey(status === 'active' ? 'revoked' : status);
   return {
     kind: 'virtual',

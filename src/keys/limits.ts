@@ -1,7 +1,9 @@
-// The arithmetic of a virtual key's limits: requests and tokens per minute (sliding windows),
+// The arithmetic of a virtual key's limits: requests and tokens per minute (sliding windows of
+// one-second buckets),
 // tokens and dollars per UTC day, dollars per UTC month and in all, and requests in flight at once
 // (leases that expire, so a request whose isolate died never holds a slot for good). Pure: every
 // decision is a function of plain state and the time, which the Durable Object keeps.
+import { add, adjust, msUntilOldestLeaves, slide, total, type MinuteWindow } from '../lib/minute-window';
 import { msUntilNextDay, msUntilNextMonth, utcDay, utcMonth } from '../lib/time';
 
 /** Every limit a key may carry; 0 = no limit. Dollars in micro-dollars. */
@@ -29,16 +31,15 @@ export const NO_LIMITS: KeyLimits = {
 interface Lease {
   readonly id: string;
   readonly until: number;
-  /** Its entry in the minute's token window, corrected when it settles. */
+  /** When it was admitted: its entry in the minute's token window, corrected when it settles. */
   readonly at: number;
-  readonly tokens: number;
 }
 
 export interface KeyUsage {
-  /** Start times of the requests of the last minute. */
-  readonly requests: readonly number[];
+  /** Requests admitted in the last minute. */
+  readonly requests: MinuteWindow;
   /** Tokens counted in the last minute, by when they were reserved. */
-  readonly minute: readonly { readonly at: number; readonly tokens: number }[];
+  readonly minute: MinuteWindow;
   readonly day: string;
   readonly tokensDay: number;
   readonly microsDay: number;
@@ -63,7 +64,6 @@ export const NO_USAGE: KeyUsage = {
 export type KeyRefusal =
   'requests' | 'parallel' | 'tokens_minute' | 'tokens_day' | 'usd_day' | 'usd_month' | 'usd_total';
 
-const MINUTE_MS = 60_000;
 /** How long an admitted request holds its slot without a word; the request renews it meanwhile. */
 export const LEASE_MS = 60_000;
 
@@ -72,8 +72,8 @@ export function current(usage: KeyUsage, now: number): KeyUsage {
   const day = utcDay(now);
   const month = utcMonth(now);
   return {
-    requests: usage.requests.filter((at) => at > now - MINUTE_MS),
-    minute: usage.minute.filter((entry) => entry.at > now - MINUTE_MS),
+    requests: slide(usage.requests, now),
+    minute: slide(usage.minute, now),
     day,
     tokensDay: usage.day === day ? usage.tokensDay : 0,
     microsDay: usage.day === day ? usage.microsDay : 0,
@@ -83,8 +83,6 @@ export function current(usage: KeyUsage, now: number): KeyUsage {
     leases: usage.leases.filter((lease) => lease.until > now),
   };
 }
-
-const minuteTokens = (usage: KeyUsage) => usage.minute.reduce((sum, entry) => sum + entry.tokens, 0);
 
 /**
  * Why a request reserving `reserve` may not go ahead now. Requests and parallel slots are
@@ -96,9 +94,9 @@ export function refusal(
   limits: KeyLimits,
   reserve: { readonly tokens: number; readonly micros: number },
 ): KeyRefusal | undefined {
-  if (limits.rpm > 0 && usage.requests.length >= limits.rpm) return 'requests';
+  if (limits.rpm > 0 && total(usage.requests) >= limits.rpm) return 'requests';
   if (limits.maxParallel > 0 && usage.leases.length >= limits.maxParallel) return 'parallel';
-  if (limits.tpm > 0 && minuteTokens(usage) >= limits.tpm) return 'tokens_minute';
+  if (limits.tpm > 0 && total(usage.minute) >= limits.tpm) return 'tokens_minute';
   if (limits.tpd > 0 && usage.tokensDay >= limits.tpd) return 'tokens_day';
   if (limits.microsPerDay > 0 && usage.microsDay + reserve.micros > limits.microsPerDay) return 'usd_day';
   if (limits.microsPerMonth > 0 && usage.microsMonth + reserve.micros > limits.microsPerMonth)
@@ -130,16 +128,13 @@ export function admitKey(
     lease: request.lease,
     usage: {
       ...usage,
-      requests: [...usage.requests, now],
-      minute: [...usage.minute, { at: now, tokens: reserve.tokens }],
+      requests: add(usage.requests, now, 1),
+      minute: add(usage.minute, now, reserve.tokens),
       tokensDay: usage.tokensDay + reserve.tokens,
       microsDay: usage.microsDay + reserve.micros,
       microsMonth: usage.microsMonth + reserve.micros,
       microsTotal: usage.microsTotal + reserve.micros,
-      leases: [
-        ...usage.leases,
-        { id: request.lease, until: now + LEASE_MS, at: now, tokens: reserve.tokens },
-      ],
+      leases: [...usage.leases, { id: request.lease, until: now + LEASE_MS, at: now }],
     },
   };
 }
@@ -165,11 +160,7 @@ export function settleKey(
   const sameMonth = usage.month === settlement.month;
   return {
     ...usage,
-    minute: usage.minute.map((entry) =>
-      lease && entry.at === lease.at && entry.tokens === lease.tokens
-        ? { at: entry.at, tokens: Math.max(0, entry.tokens + delta.tokens) }
-        : entry,
-    ),
+    minute: lease ? adjust(usage.minute, lease.at, delta.tokens) : usage.minute,
     tokensDay: sameDay ? Math.max(0, usage.tokensDay + delta.tokens) : usage.tokensDay,
     microsDay: sameDay ? Math.max(0, usage.microsDay + delta.micros) : usage.microsDay,
     microsMonth: sameMonth ? Math.max(0, usage.microsMonth + delta.micros) : usage.microsMonth,
@@ -200,11 +191,10 @@ export function windows(
   limits: KeyLimits,
   now: number,
 ): Partial<Record<KeyRefusal, KeyWindow>> {
-  const oldest = (times: readonly number[]) => (times[0] === undefined ? 0 : times[0] + MINUTE_MS - now);
   const all: Record<KeyRefusal, [number, number, number]> = {
-    requests: [limits.rpm, usage.requests.length, oldest(usage.requests)],
+    requests: [limits.rpm, total(usage.requests), msUntilOldestLeaves(usage.requests, now)],
     parallel: [limits.maxParallel, usage.leases.length, 0],
-    tokens_minute: [limits.tpm, minuteTokens(usage), oldest(usage.minute.map((entry) => entry.at))],
+    tokens_minute: [limits.tpm, total(usage.minute), msUntilOldestLeaves(usage.minute, now)],
     tokens_day: [limits.tpd, usage.tokensDay, msUntilNextDay(now)],
     usd_day: [limits.microsPerDay, usage.microsDay, msUntilNextDay(now)],
     usd_month: [limits.microsPerMonth, usage.microsMonth, msUntilNextMonth(now)],

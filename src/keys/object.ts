@@ -55,15 +55,19 @@ export interface KeyView {
 
 const KEY = 'key';
 const USAGE = 'usage';
+const LAST_USED_STORE_S = 60;
 
 export class VirtualKey extends DurableObject<Env> {
   private stored: Stored | undefined;
   private usage: KeyUsage = NO_USAGE;
+  /** The `lastUsedAt` last written to storage. */
+  private lastUsedStored: number | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.stored = await ctx.storage.get<Stored>(KEY);
+      this.lastUsedStored = this.stored?.lastUsedAt ?? null;
       this.usage = (await ctx.storage.get<KeyUsage>(USAGE)) ?? NO_USAGE;
     });
   }
@@ -135,8 +139,14 @@ export class VirtualKey extends DurableObject<Env> {
     this.usage = decision.usage;
     const open = windows(decision.usage, stored.record.limits, now);
     if (!decision.allowed) return { status, allowed: false, reason: decision.reason, windows: open };
-    this.stored = { ...stored, lastUsedAt: Math.floor(now / 1000) };
-    void this.ctx.storage.put(KEY, this.stored);
+    const lastUsedAt = Math.floor(now / 1000);
+    // `last_used_at` is exact while the object is in memory; stored at most once a minute, so a
+    // busy key's admission writes its usage alone.
+    this.stored = { ...stored, lastUsedAt };
+    if (this.lastUsedStored === null || lastUsedAt - this.lastUsedStored >= LAST_USED_STORE_S) {
+      this.lastUsedStored = lastUsedAt;
+      void this.ctx.storage.put(KEY, this.stored);
+    }
     this.persistUsage();
     return {
       status,
@@ -191,6 +201,7 @@ export class VirtualKey extends DurableObject<Env> {
 
   private async save(stored: Stored): Promise<void> {
     this.stored = stored;
+    this.lastUsedStored = stored.lastUsedAt;
     await this.ctx.storage.put(KEY, stored);
   }
 

@@ -1,5 +1,6 @@
-// The arithmetic of per-caller quotas: a sliding one-minute request window, and a UTC-day budget
+// The arithmetic of per-caller quotas: a sliding one-minute request window (one-second buckets), and a UTC-day budget
 // of tokens and of dollars (counted in whole micro-dollars, so sums stay exact).
+import { add, msUntilOldestLeaves, slide, total, type MinuteWindow } from '../lib/minute-window';
 import { msUntilNextDay, utcDay } from '../lib/time';
 
 export interface Limits {
@@ -12,8 +13,8 @@ export interface Limits {
 }
 
 export interface QuotaState {
-  /** Start times (ms) of the requests admitted in the last minute, oldest first. */
-  readonly requests: readonly number[];
+  /** Requests admitted in the last minute. */
+  readonly requests: MinuteWindow;
   readonly day: string;
   readonly tokensUsed: number;
   readonly microsUsed: number;
@@ -41,15 +42,13 @@ export type Decision =
   | { readonly allowed: true; readonly snapshot: Snapshot }
   | { readonly allowed: false; readonly reason: Refusal; readonly snapshot: Snapshot };
 
-const MINUTE_MS = 60_000;
-
 export const emptyState: QuotaState = { requests: [], day: '', tokensUsed: 0, microsUsed: 0 };
 
 /** The state as of `nowMs`: requests older than a minute dropped, a new day's budget started. */
 function current(state: QuotaState, nowMs: number): QuotaState {
   const day = utcDay(nowMs);
   return {
-    requests: state.requests.filter((start) => start > nowMs - MINUTE_MS),
+    requests: slide(state.requests, nowMs),
     day,
     tokensUsed: state.day === day ? state.tokensUsed : 0,
     microsUsed: state.day === day ? state.microsUsed : 0,
@@ -57,11 +56,10 @@ function current(state: QuotaState, nowMs: number): QuotaState {
 }
 
 function snapshot(state: QuotaState, limits: Limits, nowMs: number): Snapshot {
-  const oldest = state.requests[0];
   return {
     limits,
-    remainingRequests: Math.max(0, limits.rpm - state.requests.length),
-    resetRequestsMs: oldest === undefined ? 0 : oldest + MINUTE_MS - nowMs,
+    remainingRequests: Math.max(0, limits.rpm - total(state.requests)),
+    resetRequestsMs: msUntilOldestLeaves(state.requests, nowMs),
     remainingTokens: Math.max(0, limits.tpd - state.tokensUsed),
     remainingMicros: Math.max(0, limits.microsPerDay - state.microsUsed),
     resetTokensMs: msUntilNextDay(nowMs),
@@ -70,7 +68,7 @@ function snapshot(state: QuotaState, limits: Limits, nowMs: number): Snapshot {
 
 /** Why this request may not go ahead now, if it may not. */
 function refusal(state: QuotaState, limits: Limits, reserve: Amounts): Refusal | undefined {
-  if (limits.rpm > 0 && state.requests.length >= limits.rpm) return 'requests';
+  if (limits.rpm > 0 && total(state.requests) >= limits.rpm) return 'requests';
   if (limits.tpd > 0 && state.tokensUsed >= limits.tpd) return 'tokens';
   // Dollars are strict: the request's whole estimated maximum must fit, so racing requests can
   // never reserve more than the budget between them.
@@ -94,7 +92,7 @@ export function admit(
   if (reason)
     return { decision: { allowed: false, reason, snapshot: snapshot(state, limits, nowMs) }, state };
   const admitted: QuotaState = {
-    requests: limits.rpm > 0 ? [...state.requests, nowMs] : state.requests,
+    requests: limits.rpm > 0 ? add(state.requests, nowMs, 1) : state.requests,
     day: state.day,
     tokensUsed: state.tokensUsed + (limits.tpd > 0 ? reserve.tokens : 0),
     microsUsed: state.microsUsed + (limits.microsPerDay > 0 ? reserve.micros : 0),

@@ -9,6 +9,7 @@ import { redactErrorText, secretRedactor } from '../../src/http/redact';
 import { formatDuration } from '../../src/quota/admission';
 import { reservation } from '../../src/accounting/reservation';
 import { utcDay } from '../../src/lib/time';
+import { add, adjust, msUntilOldestLeaves, slide, total } from '../../src/lib/minute-window';
 import { admit, emptyState, settle } from '../../src/quota/window';
 import { ROUTES, isSafeModelId } from '../../src/routes';
 
@@ -205,5 +206,34 @@ describe('secret redaction in every form a client could decode', () => {
     const text = '{"short":"short","text":"sk-proj-Abc123_def-456xy"}';
     expect(redactor.finds(text)).toBe(false);
     expect(redactor.redact(text)).toBe(text);
+  });
+});
+
+describe('the one-minute window in one-second buckets', () => {
+  const at = (second: number, ms = 0) => second * 1000 + ms;
+
+  it('counts an amount from its second until that second plus 60 s ends', () => {
+    const window = add([], at(100, 700), 1);
+    expect(total(slide(window, at(159, 999)))).toBe(1);
+    expect(total(slide(window, at(160)))).toBe(0);
+    expect(msUntilOldestLeaves(window, at(130))).toBe(30_000);
+    expect(msUntilOldestLeaves([], at(130))).toBe(0);
+  });
+
+  it('holds at most one entry a second, however many requests', () => {
+    let window = slide([], 0);
+    for (let ms = 0; ms < 120_000; ms += 5) window = add(slide(window, ms), ms, 1);
+    expect(window.length).toBe(60);
+    expect(total(window)).toBe(12_000); // 200 a second, for the last 60 seconds
+  });
+
+  it('corrects the amount added at a time, never below zero, and ignores one no longer counted', () => {
+    const window = add(add([], at(10), 100), at(11), 50);
+    expect(adjust(window, at(10, 500), -30)).toEqual([
+      { second: 10, amount: 70 },
+      { second: 11, amount: 50 },
+    ]);
+    expect(total(adjust(window, at(11), -500))).toBe(100);
+    expect(adjust(window, at(5), 10)).toEqual(window);
   });
 });
