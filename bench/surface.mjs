@@ -71,7 +71,7 @@ function transcriptionForm(bytes) {
 }
 
 /**
- * Speech answers relayed, one at a time: MB/s from request to last byte (median).
+ * Speech answers relayed, one at a time: MB/s from the first byte to the last (median).
  * @param {Target} target @param {AbortSignal} signal
  */
 async function measureSpeech(target, signal) {

@@ -93,6 +93,24 @@ describe('multipart bodies', () => {
     expect(await received(tag)).toHaveLength(0);
   });
 
+  it('refuses a second model part, even one after a large file, forwarding nothing', async () => {
+    const tag = uniqueTag('two-models');
+    const { body, contentType } = form(
+      { model: 'whisper-1', user: tag },
+      { name: 'a.wav', bytes: new Uint8Array(300_000) },
+    );
+    const boundary = contentType.split('boundary=')[1]!;
+    const extra = new TextEncoder().encode(
+      `--${boundary}\r\nContent-Disposition: form-data; name="model"\r\n\r\ngpt-4o-transcribe\r\n`,
+    );
+    const closing = body.length - `--${boundary}--\r\n`.length;
+    const smuggled = new Uint8Array([...body.subarray(0, closing), ...extra, ...body.subarray(closing)]);
+    const answer = await transcribe(smuggled, contentType, { ALLOWED_MODELS: 'whisper-1' });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'duplicate_key', param: 'model' } });
+    expect(await received(tag)).toHaveLength(0);
+  });
+
   it('refuses a file over the limit with a 413 before anything is sent', async () => {
     const tag = uniqueTag('big');
     const { body, contentType } = form(
