@@ -33,15 +33,17 @@ const HEADERS_END = ascii.encode('\r\n\r\n');
 const DASHES = ascii.encode('--');
 
 /**
- * Where `needle` first occurs in `bytes` at or after `from`, or -1. Candidates are found by the
- * runtime's native search for the needle's first byte, so a 20 MB file is scanned at memory speed
- * rather than decoded into a string.
+ * Where `needle` first occurs in `bytes` at or after `from`, or -1. Boyer-Moore-Horspool: each
+ * step looks at one byte and skips up to the needle's length, so a 20 MB file is scanned in a few
+ * milliseconds rather than decoded into a string.
  */
 function find(bytes: Uint8Array, needle: Uint8Array, from: number): number {
-  const first = needle[0]!;
-  const last = bytes.length - needle.length;
-  for (let at = bytes.indexOf(first, from); at !== -1 && at <= last; at = bytes.indexOf(first, at + 1)) {
-    if (startsWith(bytes, needle, at)) return at;
+  const last = needle.length - 1;
+  const shift = new Uint8Array(256).fill(needle.length);
+  for (let i = 0; i < last; i++) shift[needle[i]!] = last - i;
+  const tail = needle[last];
+  for (let at = from; at + last < bytes.length; at += shift[bytes[at + last]!]!) {
+    if (bytes[at + last] === tail && startsWith(bytes, needle, at)) return at;
   }
   return -1;
 }

@@ -6,6 +6,7 @@ import { scanJsonBody } from '../../src/http/json-scan';
 import { ProxyError } from '../../src/errors';
 import { ROUTES } from '../../src/routes';
 import { withModel } from '../../src/routing/rewrite-model';
+import { readFormFields } from '../../src/http/multipart';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 const modelOf = (text: string) => {
@@ -90,5 +91,49 @@ describe('withModel: the span found by the scan is what is rewritten', () => {
   ])('%s as %s', (text, model, expected) => {
     const body = { bytes: bytes(text), model: 'fast', modelSpan: scanJsonBody(bytes(text)).modelSpan };
     expect(new TextDecoder().decode(withModel(body, model))).toBe(expected);
+  });
+});
+
+describe('multipart fields, read from the bytes', () => {
+  const type = 'multipart/form-data; boundary=XyZ';
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  const part = (name: string, value: string, file = false) =>
+    `--XyZ\r\nContent-Disposition: form-data; name="${name}"${file ? '; filename="a.wav"' : ''}\r\n\r\n${value}\r\n`;
+
+  it.each([
+    [
+      'fields before and after a file',
+      part('model', 'whisper-1') + part('file', 'RIFF\0\0', true) + part('n', '2') + '--XyZ--\r\n',
+      { model: 'whisper-1', n: '2' },
+    ],
+    ['a preamble before the first delimiter', 'ignored\r\n' + part('model', 'm') + '--XyZ--', { model: 'm' }],
+    [
+      'a file holding the boundary without a line break before it',
+      part('file', 'a--XyZb', true) + part('model', 'm') + '--XyZ--',
+      { model: 'm' },
+    ],
+    ['a field it does not read', part('prompt', 'hi') + part('model', 'm') + '--XyZ--', { model: 'm' }],
+    [
+      'a file in the one byte past the needle',
+      part('file', 'x'.repeat(1000) + '\r', true) + part('model', 'm') + '--XyZ--',
+      { model: 'm' },
+    ],
+  ])('reads %s', (_case, body, fields) => {
+    expect(readFormFields(bytes(body), type, ['model', 'n']).fields).toEqual(fields);
+  });
+
+  it("gives the model value's byte span", () => {
+    const body = bytes(part('file', 'é€', true) + part('model', 'whisper-1') + '--XyZ--');
+    const [start, end] = readFormFields(body, type, ['model']).modelSpan!;
+    expect(new TextDecoder().decode(body.subarray(start, end))).toBe('whisper-1');
+  });
+
+  it.each([
+    ['no closing delimiter', part('model', 'm')],
+    ['a part without a name', '--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--'],
+    ['no delimiter at all', 'model=m'],
+    ['a part without headers', '--XyZ\r\nx\r\n--XyZ--'],
+  ])('refuses %s', (_case, body) => {
+    expect(() => readFormFields(bytes(body), type, ['model'])).toThrow(/multipart/);
   });
 });
