@@ -80,13 +80,20 @@ function decideMode(setting, devVars, env) {
   return { mode: 'mock', reason: 'no OPENAI_API_KEY in .dev.vars' };
 }
 
+const MOCK_PRICES = {
+  'echo-1': { input: 0.15, output: 0.6, maxOutput: 16_384 },
+  'echo-slow': { input: 0.15, output: 0.6, maxOutput: 16_384 },
+  'text-embedding-echo': { input: 0.02, output: 0, maxOutput: 0 },
+};
+
 /**
  * `--var` settings, which override .dev.vars and [vars]. PLAYGROUND_DEV_KEY lets the playground
  * fill in a client key (and offline, DASHBOARD_DEV_KEY the dashboard its admin key), only for
  * pages opened on this machine's loopback address.
  * @param {boolean} mock @param {string[]} ownKeys @param {string[]} fromShell @param {NodeJS.ProcessEnv} env
+ * @param {boolean} pricesSet MODEL_PRICES is configured: the mock's models keep those
  */
-function wranglerVars(mock, ownKeys, fromShell, env) {
+function wranglerVars(mock, ownKeys, fromShell, env, pricesSet) {
   const vars = ['PLAYGROUND:true', `PLAYGROUND_DEV_KEY:${ownKeys[0] ?? DEV_KEY}`];
   if (ownKeys.length === 0) vars.push(`PROXY_KEYS:${DEV_KEY}`);
   if (mock) {
@@ -97,6 +104,9 @@ function wranglerVars(mock, ownKeys, fromShell, env) {
     vars.push('ALLOWED_ORIGINS:*', `TOKEN_SECRET:${DEV_TOKEN_SECRET}`, `ADMIN_KEY:${DEV_ADMIN_KEY}`);
     // The dashboard fills in the development admin key, for loopback pages only.
     vars.push(`DASHBOARD_DEV_KEY:${DEV_ADMIN_KEY}`);
+    // The mock's models priced as gpt-4o-mini, so a dollar budget (a key's `usd=`, a virtual key's
+    // `--usd-per-month`) works offline instead of refusing an unpriced model.
+    if (!pricesSet) vars.push(`MODEL_PRICES:${JSON.stringify(MOCK_PRICES)}`);
   }
   return [...vars, ...fromShell.map((name) => `${name}:${env[name]}`)];
 }
@@ -135,6 +145,6 @@ export function decideDevSettings(devVars, tomlVars, env) {
     ownKeys,
     adminKey: mode === 'mock' || setting('ADMIN_KEY') !== undefined,
     fromShell,
-    vars: wranglerVars(mode === 'mock', ownKeys, fromShell, env),
+    vars: wranglerVars(mode === 'mock', ownKeys, fromShell, env, setting('MODEL_PRICES') !== undefined),
   };
 }

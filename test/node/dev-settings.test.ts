@@ -26,6 +26,9 @@ describe('what npm run dev runs against', () => {
     const settings = decide(devVars);
     expect(settings).toMatchObject({ mode: 'mock', reason, adminKey: true });
     expect(settings.vars).toEqual(expect.arrayContaining(['ALLOWED_ORIGINS:*', 'PROXY_KEYS:dev-key-local']));
+    // The mock's models are priced, so a dollar budget works offline.
+    const prices = settings.vars.find((entry) => entry.startsWith('MODEL_PRICES:'));
+    expect(JSON.parse(prices!.slice('MODEL_PRICES:'.length))).toHaveProperty('echo-1.output', 0.6);
   });
 
   it('uses the one real upstream with a key and no UPSTREAMS, and opens no CORS or dev secrets', () => {
@@ -36,6 +39,11 @@ describe('what npm run dev runs against', () => {
       adminKey: false,
     });
     expect(settings.vars.join(' ')).not.toMatch(/ALLOWED_ORIGINS|TOKEN_SECRET|ADMIN_KEY|UPSTREAMS/);
+  });
+
+  it("keeps the owner's MODEL_PRICES offline", () => {
+    const settings = decide({ MODEL_PRICES: '{"echo-1":{"input":1,"output":2}}' });
+    expect(settings.vars.join(' ')).not.toContain('MODEL_PRICES');
   });
 
   it('uses UPSTREAMS from .dev.vars even without OPENAI_API_KEY, listing names, URLs, key names and aliases', () => {
