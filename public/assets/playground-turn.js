@@ -1,18 +1,9 @@
 // One turn of the conversation on screen: the message, the answer as it arrives, what the proxy
 // did, and the request as code. Text always goes in as textContent, never as HTML.
+import { usd as dollars } from './money.js';
 import { snippet } from './playground-snippets.js';
 
 const count = new Intl.NumberFormat('en');
-/** Dollars as people write them: $12.50, $5, $0.50, $0.0042, $0; never an exponent. */
-function dollars(/** @type {number} */ value) {
-  if (!value) return '$0';
-  if (Number.isInteger(value)) return `$${value.toLocaleString('en')}`;
-  if (value >= 1)
-    return `$${value.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-  // Below a dollar, two significant digits, and at least the cents: $0.50, $0.042, $0.0042.
-  const text = value.toLocaleString('en', { maximumSignificantDigits: 2 });
-  return `$${/\.\d$/.test(text) ? `${text}0` : text}`;
-}
 const ms = (/** @type {number} */ value) => `${Math.round(value)} ms`;
 
 /**
