@@ -1,6 +1,7 @@
 // Reads the few fields the proxy decides on from a multipart/form-data body (an audio file to
 // transcribe, an image to edit) without copying the file: the body is forwarded byte for byte.
 import { badRequest } from '../errors';
+import { parseHeaderValue } from './header-params';
 
 export interface FormFields {
   /** The text fields asked for, decoded as UTF-8. */
@@ -13,18 +14,19 @@ const latin1 = new TextDecoder('latin1');
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const MAX_FIELD_BYTES = 4096;
 
+/** RFC 2046's boundary characters: 1 to 70, not ending in a space. */
+const BOUNDARY = /^[0-9A-Za-z'()+_,./:=? -]{0,69}[0-9A-Za-z'()+_,./:=?-]$/;
+
 /** The boundary a `multipart/form-data; boundary=…` content type names (RFC 7578 §4.1). */
 export function formBoundary(contentType: string | null): string | undefined {
-  if (!contentType || !/^multipart\/form-data\s*;/i.test(contentType)) return undefined;
-  const match = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;]{1,70}))/i.exec(contentType);
-  return match?.[1] ?? match?.[2];
+  const parsed = contentType ? parseHeaderValue(contentType) : undefined;
+  const boundary = parsed?.value === 'multipart/form-data' ? parsed.params.get('boundary') : undefined;
+  return boundary !== undefined && BOUNDARY.test(boundary) ? boundary : undefined;
 }
 
-function malformed(): never {
-  throw badRequest(
-    'invalid_multipart',
-    'Could not parse the multipart form: send multipart/form-data with a boundary.',
-  );
+/** A 400 saying what about the form could not be read; never quotes the body. */
+function malformed(problem = 'send multipart/form-data with one boundary parameter'): never {
+  throw badRequest('invalid_multipart', `Could not parse the multipart form: ${problem}.`);
 }
 
 const ascii = new TextEncoder();
@@ -54,10 +56,43 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array, at: number): boolean 
   return true;
 }
 
+/** A part's headers: only Content-Disposition and Content-Type, each once (RFC 7578 §4.8). */
+function partHeaders(block: string): { name: string; isFile: boolean } {
+  const seen = new Map<string, string>();
+  for (const line of block.split('\r\n')) {
+    const header = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*)$/.exec(line);
+    const key = header?.[1]?.toLowerCase();
+    // Anything else (a Content-Transfer-Encoding some parsers decode, a folded line, a second
+    // disposition) could make the upstream read a different field than the one checked here.
+    if (!header || (key !== 'content-disposition' && key !== 'content-type') || seen.has(key)) {
+      return malformed(
+        'each part may have one Content-Disposition and one Content-Type header, and no others',
+      );
+    }
+    seen.set(key, header[2]!);
+  }
+  const disposition = parseHeaderValue(seen.get('content-disposition') ?? '');
+  const name = disposition?.params.get('name');
+  if (disposition?.value !== 'form-data' || name === undefined) {
+    return malformed('every part needs a \'Content-Disposition: form-data; name="…"\' header');
+  }
+  for (const param of disposition.params.keys()) {
+    if (param !== 'name' && param !== 'filename' && param !== 'filename*') {
+      return malformed("a part's Content-Disposition may have only name and filename, once each");
+    }
+  }
+  if (seen.has('content-type') && !parseHeaderValue(seen.get('content-type')!)) {
+    return malformed("a part's Content-Type could not be read");
+  }
+  return { name, isFile: disposition.params.has('filename') || disposition.params.has('filename*') };
+}
+
 /**
  * The text fields named in `wanted` and where `model` lies. Throws a 400 for a body that is not
- * well-formed multipart: a missing boundary, a part without headers or a name, or no final
- * delimiter. Every part is found (a second `model` part cannot hide in a file), scanning bytes.
+ * strictly well-formed multipart: no boundary, anything before the first delimiter, a part with
+ * other headers than a disposition and a type, a repeated header or parameter, a part without a
+ * name, no final delimiter. Every part is found (a second `model` part cannot hide in a file),
+ * scanning bytes. A decision field sent as a file or longer than 4 KiB is refused, not skipped.
  */
 export function readFormFields(
   bytes: Uint8Array,
@@ -70,31 +105,41 @@ export function readFormFields(
   const partEnd = ascii.encode(`\r\n--${boundary}`);
   const fields: Record<string, string> = {};
   let modelSpan: [number, number] | undefined;
-  let at = find(bytes, delimiter, 0);
-  if (at === -1) return malformed();
+  // No preamble: parsers differ on where a delimiter inside one begins.
+  if (!startsWith(bytes, delimiter, 0)) return malformed('the body must begin with the boundary');
+  let at = 0;
   for (;;) {
     at += delimiter.length;
-    if (startsWith(bytes, DASHES, at)) return { fields, modelSpan };
-    if (!startsWith(bytes, CRLF, at)) return malformed();
+    if (startsWith(bytes, DASHES, at)) {
+      const epilogue = latin1.decode(bytes.subarray(at + 2));
+      return /^[\r\n\t ]*$/.test(epilogue)
+        ? { fields, modelSpan }
+        : malformed('nothing may follow the closing boundary');
+    }
+    if (!startsWith(bytes, CRLF, at)) return malformed('a boundary must end its line');
     const headersEnd = find(bytes, HEADERS_END, at + 2);
     const next = find(bytes, partEnd, at);
-    if (headersEnd === -1 || next === -1 || headersEnd > next) return malformed();
-    const disposition = /^content-disposition:\s*form-data\s*;(.*)$/im.exec(
-      latin1.decode(bytes.subarray(at + 2, headersEnd)),
-    )?.[1];
-    const name = disposition && /(?:^|;)\s*name="([^"]*)"/i.exec(disposition)?.[1];
-    if (name === undefined || name === null) return malformed();
-    const start = headersEnd + 4;
-    const isFile = /(?:^|;)\s*filename\*?=/i.test(disposition ?? '');
-    // Parsers disagree on which of two `model` parts wins: the one checked must be the one used.
-    if (wanted.includes(name) && name in fields) {
-      throw badRequest('duplicate_key', `The form has more than one '${name}' field.`, name);
+    if (headersEnd === -1 || next === -1 || headersEnd > next) {
+      return malformed('every part needs headers and the form a closing boundary');
     }
-    if (!isFile && wanted.includes(name) && next - start <= MAX_FIELD_BYTES) {
+    const { name, isFile } = partHeaders(latin1.decode(bytes.subarray(at + 2, headersEnd)));
+    const start = headersEnd + 4;
+    if (wanted.includes(name)) {
+      // Parsers disagree on which of two `model` parts wins: the one checked must be the one used.
+      if (name in fields) {
+        throw badRequest('duplicate_key', `The form has more than one '${name}' field.`, name);
+      }
+      if (isFile || next - start > MAX_FIELD_BYTES) {
+        throw badRequest(
+          'invalid_multipart',
+          `The form's '${name}' field must be a text field of at most ${MAX_FIELD_BYTES} bytes.`,
+          name,
+        );
+      }
       try {
         fields[name] = utf8.decode(bytes.subarray(start, next));
       } catch {
-        return malformed();
+        return malformed(`the '${name}' field is not UTF-8`);
       }
       if (name === 'model') modelSpan = [start, next];
     }

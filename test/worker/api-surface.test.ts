@@ -111,6 +111,28 @@ describe('multipart bodies', () => {
     expect(await received(tag)).toHaveLength(0);
   });
 
+  it('refuses a form with two boundaries, which parsers pick differently, forwarding nothing', async () => {
+    // The proxy used to read the first boundary's form (an allowed model) while python-multipart,
+    // like most servers, reads the last one's (another model).
+    const tag = uniqueTag('two-boundaries');
+    const field = (boundary: string, name: string, value: string) =>
+      `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const body = new TextEncoder().encode(
+      field('CCC', 'pad', '') +
+        field('AAA', 'model', 'whisper-1') +
+        '--AAA--\r\n' +
+        field('CCC', 'model', 'gpt-4o-transcribe') +
+        field('CCC', 'user', tag) +
+        '--CCC--\r\n',
+    );
+    const answer = await transcribe(body, 'multipart/form-data; boundary=AAA; boundary=CCC', {
+      ALLOWED_MODELS: 'whisper-1',
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text)).toMatchObject({ error: { code: 'invalid_multipart' } });
+    expect(await received(tag)).toHaveLength(0);
+  });
+
   it('refuses a file over the limit with a 413 before anything is sent', async () => {
     const tag = uniqueTag('big');
     const { body, contentType } = form(

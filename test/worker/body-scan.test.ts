@@ -106,7 +106,15 @@ describe('multipart fields, read from the bytes', () => {
       part('model', 'whisper-1') + part('file', 'RIFF\0\0', true) + part('n', '2') + '--XyZ--\r\n',
       { model: 'whisper-1', n: '2' },
     ],
-    ['a preamble before the first delimiter', 'ignored\r\n' + part('model', 'm') + '--XyZ--', { model: 'm' }],
+    ['a closing line break', part('model', 'm') + '--XyZ--\r\n', { model: 'm' }],
+    [
+      'a part with a Content-Type and a quoted filename holding a semicolon',
+      '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a; name=\\"model\\".wav"\r\n' +
+        'Content-Type: audio/wav\r\n\r\nRIFF\r\n' +
+        part('model', 'm') +
+        '--XyZ--',
+      { model: 'm' },
+    ],
     [
       'a file holding the boundary without a line break before it',
       part('file', 'a--XyZb', true) + part('model', 'm') + '--XyZ--',
@@ -128,12 +136,73 @@ describe('multipart fields, read from the bytes', () => {
     expect(new TextDecoder().decode(body.subarray(start, end))).toBe('whisper-1');
   });
 
+  // Each of these reads as one form to the proxy and another to some parser upstream (checked
+  // against python-multipart): the proxy refuses them rather than decide on a field it may not see.
+  const disposition = (params: string, value: string) =>
+    `--XyZ\r\nContent-Disposition: form-data; ${params}\r\n\r\n${value}\r\n`;
   it.each([
+    ['a preamble before the first delimiter', 'ignored\r\n' + part('model', 'm') + '--XyZ--'],
+    ['a delimiter inside a preamble line', 'x--XyZ\r\n' + part('model', 'm') + '--XyZ--'],
+    ['a name given twice', disposition('name="x"; name="n"', '10') + '--XyZ--'],
+    ['an extended name*', disposition(`name="x"; name*=utf-8''model`, 'm') + '--XyZ--'],
+    [
+      'two Content-Disposition headers',
+      '--XyZ\r\nContent-Disposition: form-data; name="x"\r\nContent-Disposition: form-data; name="n"' +
+        '\r\n\r\n10\r\n--XyZ--',
+    ],
+    [
+      'a Content-Transfer-Encoding',
+      '--XyZ\r\nContent-Disposition: form-data; name="model"\r\nContent-Transfer-Encoding: base64' +
+        '\r\n\r\nbQ==\r\n--XyZ--',
+    ],
+    [
+      'a bare line feed inside the headers',
+      '--XyZ\r\nContent-Disposition: form-data; name="x"\nContent-Disposition: form-data; name="n"' +
+        '\r\n\r\n10\r\n--XyZ--',
+    ],
+    ['a folded header line', disposition('\r\n name="model"', 'm') + '--XyZ--'],
+    ['an unknown disposition parameter', disposition('name="model"; size="1"', 'm') + '--XyZ--'],
+    ['an unclosed quote', disposition('name="model', 'm') + '--XyZ--'],
+    ['a part after the closing delimiter', part('pad', '') + '--XyZ--\r\n' + part('model', 'm') + '--XyZ--'],
     ['no closing delimiter', part('model', 'm')],
     ['a part without a name', '--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--'],
     ['no delimiter at all', 'model=m'],
     ['a part without headers', '--XyZ\r\nx\r\n--XyZ--'],
   ])('refuses %s', (_case, body) => {
-    expect(() => readFormFields(bytes(body), type, ['model'])).toThrow(/multipart/);
+    expect(() => readFormFields(bytes(body), type, ['model', 'n'])).toThrow(/multipart/);
+  });
+
+  it.each([
+    ['two boundary parameters', 'multipart/form-data; boundary=AAA; boundary=XyZ'],
+    ['two content types joined', 'multipart/form-data; boundary=AAA, multipart/form-data; boundary=XyZ'],
+    ['no boundary', 'multipart/form-data'],
+    ['a boundary of 71 characters', `multipart/form-data; boundary=${'b'.repeat(71)}`],
+    ['another media type', 'multipart/mixed; boundary=XyZ'],
+  ])('refuses a content type with %s', (_case, contentType) => {
+    const body = bytes(part('model', 'm') + '--XyZ--');
+    expect(() => readFormFields(body, contentType, ['model'])).toThrow(/multipart/);
+  });
+
+  it('reads a quoted boundary, case-insensitively named', () => {
+    const body = bytes(part('model', 'm') + '--XyZ--');
+    expect(
+      readFormFields(body, 'Multipart/Form-Data; charset=utf-8; BOUNDARY="XyZ"', ['model']).fields,
+    ).toEqual({
+      model: 'm',
+    });
+  });
+
+  it.each([
+    ['sent as a file', part('n', '10', true) + '--XyZ--'],
+    ['longer than 4 KiB', part('n', '0'.repeat(4200) + '10') + '--XyZ--'],
+  ])('refuses a decision field %s instead of skipping it', (_case, body) => {
+    expect(() => readFormFields(bytes(body), type, ['model', 'n'])).toThrow(
+      expect.objectContaining({ status: 400, details: { param: 'n' } }),
+    );
+  });
+
+  it('still skips a long field it does not decide on', () => {
+    const body = bytes(part('prompt', 'p'.repeat(10_000)) + part('model', 'm') + '--XyZ--');
+    expect(readFormFields(body, type, ['model']).fields).toEqual({ model: 'm' });
   });
 });
