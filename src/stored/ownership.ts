@@ -6,6 +6,7 @@ import type { CallerContext } from '../context/context';
 import type { Target, Upstream } from '../config/upstreams';
 import { logFailure, ProxyError } from '../errors';
 import type { Answer } from '../relay/answer';
+import { modelNotFound, serves } from '../routing/resolve';
 import type { Route, StoredKind } from '../routes';
 import type { CacheEntry } from '../cache/store';
 import { createdIdInJson, createdIdInStream, namedInBody, notFound, type NamedObject } from './names';
@@ -47,7 +48,12 @@ export async function storedTargets(
   const holders = await Promise.all(named.map((object) => holderOf(context, object)));
   const holder = holders[0]!;
   if (holders.some((upstream) => upstream !== holder)) throw notFound(named[1]!);
-  const model = routed.find((target) => target.upstream === holder)?.model ?? routed[0]?.model ?? '';
+  const onRoute = routed.find((target) => target.upstream === holder);
+  if (onRoute) return [onRoute];
+  // The model routes elsewhere: the holder takes it only if it serves that model itself (its
+  // patterns, Azure's deployment map), like any request by name.
+  const model = routed[0]?.model ?? '';
+  if (!serves(holder, model)) throw modelNotFound(model);
   return [{ upstream: holder, model }];
 }
 

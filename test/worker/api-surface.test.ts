@@ -186,6 +186,34 @@ describe('stored objects live at one upstream', () => {
     await fetched.response.text();
   });
 
+  it('sends a follow-up to the holder only with a model the holder serves', async () => {
+    const a = `a-${uniqueTag()}`.toLowerCase();
+    const overrides: Overrides = {
+      UPSTREAMS: JSON.stringify([
+        { name: a, baseUrl: upstreamUrl, keyVar: 'KEY_A', models: ['echo-1'] },
+        { name: 'rest', baseUrl: secondaryUrl, keyVar: 'KEY_B' },
+      ]),
+      KEY_A: upstreamKey,
+      KEY_B: secondaryKey,
+      CACHE_TTL: '0',
+    };
+    const created = await post('/v1/responses', { model: 'echo-1', input: 'x' }, auth(), overrides);
+    expect(created.response.headers.get('x-upstream')).toBe(a);
+    const id = ((await created.response.json()) as Json)['id'] as string;
+    // `a` claims only echo-1: a follow-up asking it for another model is refused, not forwarded.
+    const tag = uniqueTag('other-model');
+    const next = await post(
+      '/v1/responses',
+      { model: 'echo-slow', input: 'y', previous_response_id: id, user: tag },
+      auth(),
+      overrides,
+    );
+    expect(next.response.status).toBe(404);
+    expect(((await next.response.json()) as { error: Json }).error['code']).toBe('model_not_found');
+    expect(await received(tag)).toHaveLength(0);
+    expect(await received(tag, secondaryUrl)).toHaveLength(0);
+  });
+
   it('forgets an object once the upstream confirms its deletion', async () => {
     const created = await post('/v1/responses', { model: 'echo-1', input: 'x' }, auth());
     const id = ((await created.response.json()) as Json)['id'] as string;
