@@ -45,7 +45,8 @@ export type StreamFinish =
 export type Pricing = 'tokens' | 'free' | 'speech' | 'transcription' | 'images';
 
 /** The objects a provider stores for a caller, which the proxy records as that caller's. */
-export type StoredKind = 'response' | 'conversation';
+/** What a record of ownership is about: items and containers are named inside request bodies. */
+export type StoredKind = 'response' | 'conversation' | 'item' | 'container';
 
 export interface Route {
   readonly name: RouteName;
@@ -77,7 +78,10 @@ export interface Route {
   readonly defaultModel?: string;
   /** Query parameters forwarded upstream (OpenAI's for this route); any other is dropped. */
   readonly query?: readonly string[];
-  /** The stored object the path's `:id` names, whether a success creates one, or deletes it. */
+  /**
+   * The stored object the path's `:id` names, what a success creates (its answer's id, or for
+   * `item` the items it lists), or that it deletes it.
+   */
   readonly stored?: {
     readonly names?: StoredKind;
     readonly creates?: StoredKind;
@@ -200,7 +204,7 @@ export const ROUTES: readonly Route[] = [
   }),
   stored('conversations.items.create', 'POST', '/v1/conversations/:id/items', {
     query: ['include', 'include[]'],
-    stored: { names: 'conversation' },
+    stored: { names: 'conversation', creates: 'item' },
   }),
   stored('conversations.items.retrieve', 'GET', '/v1/conversations/:id/items/:item', {
     query: ['include', 'include[]'],

@@ -13,15 +13,17 @@ import { admitCaller, withCallerLimits } from '../quota/admission';
 import { answerFromUpstream } from '../relay/answer';
 import { upstreamPath, upstreamQuery, type Route } from '../routes';
 import { forward, withRoutingHeaders } from '../routing/forward';
-import { isObjectId, notFound } from '../stored/names';
+import { isObjectId, itemsNamedInBody, notFound } from '../stored/names';
 import { forget } from '../stored/owners';
-import { holderOf, recordCreated } from '../stored/ownership';
+import { checkItems, holderOf, recordCreated } from '../stored/ownership';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /** A JSON object body, or none; forwarded as it came. */
-async function jsonBytes(request: IRequest): Promise<Uint8Array | undefined> {
+async function jsonBody(
+  request: IRequest,
+): Promise<{ bytes: Uint8Array; json: Record<string, unknown> } | undefined> {
   const bytes = await readBytes(request, MAX_BODY_BYTES);
   if (bytes.byteLength === 0) return undefined;
   scanJsonBody(bytes);
@@ -32,7 +34,7 @@ async function jsonBytes(request: IRequest): Promise<Uint8Array | undefined> {
     throw badRequest('invalid_json', 'Request body is not valid UTF-8 JSON.');
   }
   if (!isObject(json)) throw badRequest('invalid_json', 'Request body must be a JSON object.');
-  return bytes;
+  return { bytes, json };
 }
 
 /** A new object goes where a request naming no model would: the catch-all, else the first upstream. */
@@ -55,7 +57,9 @@ export function storedHandler(route: Route) {
       names && id !== undefined
         ? await holderOf(context, { id, kind: names, param: 'id' })
         : homeUpstream(config.upstreams);
-    const body = route.body === 'json' ? await jsonBytes(request) : undefined;
+    const body = route.body === 'json' ? await jsonBody(request) : undefined;
+    // New conversation items may name stored items by id, as a Responses input can.
+    if (body) await checkItems(context, itemsNamedInBody(body.json));
     const query = upstreamQuery(route, new URL(request.url));
     const streamed = new URLSearchParams(query).get('stream') === 'true';
     const upstreamCall = streamed ? new AbortController() : undefined;
@@ -66,7 +70,7 @@ export function storedHandler(route: Route) {
       method: route.method,
       path: `${upstreamPath(route, request.params)}${query}`,
       clientHeaders: request.headers,
-      body: body && { bytes: body, model: '', modelSpan: undefined },
+      body: body && { bytes: body.bytes, model: '', modelSpan: undefined },
       ...(upstreamCall ? { signal: upstreamCall.signal } : {}),
     });
     record.upstream = upstream.name;

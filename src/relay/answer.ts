@@ -2,7 +2,7 @@
 // and a promise of how the answer ended, for the handler to account for.
 import type { AnswerEnding } from '../accounting/settle';
 import { toolCallsIn, usageInJsonText } from '../accounting/usage';
-import { createdIdInJson } from '../stored/names';
+import { createdIdInJson, createdInJson, type CreatedObject } from '../stored/names';
 import type { Config } from '../config/read';
 import { ProxyError, errorTypeFor, openAiError } from '../errors';
 import { clientResponseHeaders } from '../http/headers';
@@ -29,6 +29,8 @@ export interface Answer {
   readonly ended: Promise<Ending>;
   /** The id of the stored object the answer created, once known (see `AnswerOptions.creates`). */
   readonly created?: Promise<string | undefined>;
+  /** The items and containers it created, once it has ended (read only when asked). */
+  readonly createdItems?: () => Promise<readonly CreatedObject[]>;
 }
 
 /** What a streamed answer needs from the request: how to see the client leave, how to stop the upstream. */
@@ -48,7 +50,7 @@ export interface AnswerOptions {
   readonly stripUsage: boolean;
   /** Count the built-in tool calls a JSON answer ran (the request named tools billed per call). */
   readonly countTools: boolean;
-  /** The answer creates a stored object: read its id before the answer goes out. */
+  /** The answer creates a stored object or items: read its id before the answer goes out. */
   readonly creates?: boolean;
   readonly stream: StreamControl;
 }
@@ -127,7 +129,9 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
   return {
     response: new Response(body, init),
     ended: ended({ complete: true, ...(usage ? { usage } : {}), ...(options.keepBytes > 0 ? { body } : {}) }),
-    ...(options.creates ? { created: Promise.resolve(createdIdInJson(text)) } : {}),
+    ...(options.creates
+      ? { created: Promise.resolve(createdIdInJson(text)), createdItems: async () => createdInJson(text) }
+      : {}),
   };
 }
 
@@ -204,6 +208,8 @@ function relayStream(body: ReadableStream<Uint8Array>, options: StreamAnswer): A
   return {
     response: new Response(relay.body, options.init),
     ended,
-    ...(options.creates ? { created: transcript.createdId } : {}),
+    ...(options.creates
+      ? { created: transcript.createdId, createdItems: () => relay.ended.then(() => transcript.createdItems) }
+      : {}),
   };
 }

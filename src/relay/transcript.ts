@@ -3,7 +3,7 @@
 import type { Usage } from '../accounting/usage';
 import { concatBytes } from '../lib/bytes';
 import type { StreamFinish } from '../routes';
-import { createdIdInStream } from '../stored/names';
+import { createdIdInStream, createdInStreamLines, type CreatedObject } from '../stored/names';
 import { generatedChars, isFinished, lastEventName, usageInLines } from './sse';
 
 /** How a stream ended, from the proxy's side. */
@@ -25,10 +25,15 @@ export interface TranscriptOptions {
   readonly finish: StreamFinish;
   /** Keep the bytes up to this many (for the cache); 0 keeps none. */
   readonly maxBytes: number;
-  /** Look for the id of the stored object the stream creates (its first event names it). */
+  /**
+   * Look for the id of the stored object the stream creates (its first event names it), and the
+   * items its output holds.
+   */
   readonly watchForId?: boolean;
 }
 
+/** A response has a few output items; a hostile upstream must not grow this list. */
+const MAX_CREATED_ITEMS = 256;
 /** Enough of the stream's end to see a closing `data: [DONE]`. */
 const TAIL_CHARS = 64;
 /** A line longer than this is no SSE a client could use; a hostile upstream must not grow memory. */
@@ -49,6 +54,7 @@ export class Transcript {
   private usage: Usage | undefined;
   private chars = 0;
   private foundId: ((id: string | undefined) => void) | undefined;
+  private readonly items: CreatedObject[] = [];
   /** The id of the stored object the stream created, once its first event has been read. */
   readonly createdId: Promise<string | undefined>;
 
@@ -56,6 +62,11 @@ export class Transcript {
     this.createdId = options.watchForId
       ? new Promise((resolve) => (this.foundId = resolve))
       : Promise.resolve(undefined);
+  }
+
+  /** The items (and containers) the stream's finished output items named, so far. */
+  get createdItems(): readonly CreatedObject[] {
+    return this.items;
   }
 
   /** Raw bytes as they were relayed: kept, then read. */
@@ -105,6 +116,8 @@ export class Transcript {
       if (id !== undefined) this.foundId(id);
       this.foundId = id === undefined ? this.foundId : undefined;
     }
+    if (this.options.watchForId && this.items.length < MAX_CREATED_ITEMS)
+      this.items.push(...createdInStreamLines(lines).slice(0, MAX_CREATED_ITEMS - this.items.length));
     this.tail = (this.tail + lines).slice(-TAIL_CHARS);
     this.usage = usageInLines(lines) ?? this.usage;
     this.chars += generatedChars(lines, this.options.finish);

@@ -27,9 +27,89 @@ export function namedInBody(body: Readonly<Record<string, unknown>>): NamedObjec
   return named;
 }
 
+/**
+ * Stored items and containers a body refers to by id: an input item (an `item_reference`, or an
+ * item passed back with its `id`), a conversation's new items, a code interpreter's `container`.
+ * The proxy refuses those it recorded as another caller's; ids it never saw (an item of a
+ * response with `store: false`) are the provider's to resolve.
+ */
+export function itemsNamedInBody(body: Readonly<Record<string, unknown>>): NamedObject[] {
+  const named = new Map<string, NamedObject>();
+  for (const param of ['input', 'items'] as const) {
+    const items = body[param];
+    if (!Array.isArray(items)) continue;
+    for (const item of items) {
+      if (isObject(item) && typeof item['id'] === 'string')
+        named.set(item['id'], { id: item['id'], kind: 'item', param });
+    }
+  }
+  const tools = body['tools'];
+  if (Array.isArray(tools)) {
+    for (const tool of tools) {
+      if (isObject(tool) && typeof tool['container'] === 'string')
+        named.set(tool['container'], { id: tool['container'], kind: 'container', param: 'tools' });
+    }
+  }
+  return [...named.values()];
+}
+
+/** An item or container an answer created, to be recorded as the caller's. */
+export interface CreatedObject {
+  readonly id: string;
+  readonly kind: 'item' | 'container';
+}
+
+/**
+ * The items (and code interpreter containers) in a Responses object's `output`, or in a list's
+ * `data` (a conversation's new items). Anything else (a conversation object) created none.
+ */
+export function createdInObject(value: unknown): CreatedObject[] {
+  if (!isObject(value)) return [];
+  const list = value['output'] ?? value['data'];
+  return Array.isArray(list) ? list.flatMap(createdByItem) : [];
+}
+
+function createdByItem(item: unknown): CreatedObject[] {
+  if (!isObject(item)) return [];
+  const created: CreatedObject[] = [];
+  if (typeof item['id'] === 'string' && ID.test(item['id'])) created.push({ id: item['id'], kind: 'item' });
+  const container = item['container_id'];
+  if (typeof container === 'string' && ID.test(container)) created.push({ id: container, kind: 'container' });
+  return created;
+}
+
+/** The items a JSON answer created; nothing for a body that is not JSON. */
+export function createdInJson(text: string): CreatedObject[] {
+  try {
+    return createdInObject(JSON.parse(text));
+  } catch {
+    return [];
+  }
+}
+
+const ITEM_DONE = /^data:[ \t]?(.*"response\.output_item\.done".*?)\r?$/gm;
+
+/** The items finished in a batch of a Responses stream's lines. */
+export function createdInStreamLines(lines: string): CreatedObject[] {
+  if (!lines.includes('response.output_item.done')) return [];
+  const created: CreatedObject[] = [];
+  for (const [, data] of lines.matchAll(ITEM_DONE)) {
+    try {
+      const event: unknown = JSON.parse(data!);
+      if (isObject(event) && event['type'] === 'response.output_item.done')
+        created.push(...createdByItem(event['item']));
+    } catch {
+      // Not an event a client could read either; nothing to record.
+    }
+  }
+  return created;
+}
+
 const MESSAGES: Readonly<Record<string, (id: string) => string>> = {
   response: (id) => `Response with id '${id}' not found.`,
   conversation: (id) => `Conversation with id '${id}' not found.`,
+  item: (id) => `Item with id '${id}' not found.`,
+  container: (id) => `Container with id '${id}' not found.`,
   previous_response_id: (id) => `Previous response with id '${id}' not found.`,
 };
 

@@ -9,17 +9,23 @@ import type { Answer } from '../relay/answer';
 import { modelNotFound, serves } from '../routing/resolve';
 import type { Route, StoredKind } from '../routes';
 import type { CacheEntry } from '../cache/store';
-import { createdIdInJson, createdIdInStream, namedInBody, notFound, type NamedObject } from './names';
+import {
+  createdIdInJson,
+  createdIdInStream,
+  isObjectId,
+  itemsNamedInBody,
+  namedInBody,
+  notFound,
+  type NamedObject,
+} from './names';
 import { claim, ownerOf, type Ownership } from './owners';
 
 /** OpenAI keeps stored responses and conversations 30 days; so does their record here. */
 const KEEP_MS = 30 * 86_400_000;
 
-/** The upstream that holds `named` for this caller, or OpenAI's 404. */
-export async function holderOf(context: CallerContext, named: NamedObject): Promise<Upstream> {
-  let owner: Ownership | undefined;
+async function lookUp(context: CallerContext, id: string): Promise<Ownership | undefined> {
   try {
-    owner = await ownerOf(context.env, named.id);
+    return await ownerOf(context.env, id);
   } catch (error) {
     logFailure('owner_lookup_failed', error);
     throw new ProxyError(
@@ -28,10 +34,30 @@ export async function holderOf(context: CallerContext, named: NamedObject): Prom
       'The record of stored objects is unavailable; try again shortly.',
     );
   }
+}
+
+/** The upstream that holds `named` for this caller, or OpenAI's 404. */
+export async function holderOf(context: CallerContext, named: NamedObject): Promise<Upstream> {
+  const owner = await lookUp(context, named.id);
   const upstream = context.config.upstreams.find((candidate) => candidate.name === owner?.upstream);
   if (!owner || owner.caller !== context.caller.id || owner.kind !== named.kind || !upstream)
     throw notFound(named);
   return upstream;
+}
+
+/**
+ * OpenAI's 404 for an item or container (named inside the body) recorded as another caller's. An
+ * id the proxy never recorded passes: items of a `store: false` response are passed back by id
+ * and are nobody's to take.
+ */
+export async function checkItems(context: CallerContext, named: readonly NamedObject[]): Promise<void> {
+  const checked = named.filter((object) => isObjectId(object.id));
+  const owners = await Promise.all(checked.map((object) => lookUp(context, object.id)));
+  const foreign = checked.find((_, index) => {
+    const owner = owners[index];
+    return owner !== undefined && owner.caller !== context.caller.id;
+  });
+  if (foreign) throw notFound(foreign);
 }
 
 /**
@@ -43,6 +69,8 @@ export async function storedTargets(
   body: Readonly<Record<string, unknown>>,
   routed: readonly Target[],
 ): Promise<readonly Target[]> {
+  const items = itemsNamedInBody(body);
+  if (items.length > 0) await checkItems(context, items);
   const named = namedInBody(body);
   if (named.length === 0) return routed;
   const holders = await Promise.all(named.map((object) => holderOf(context, object)));
@@ -62,11 +90,15 @@ export function createsStored(route: Route, body: Readonly<Record<string, unknow
   return route.stored?.creates === 'response' && (body['store'] !== false || body['background'] === true);
 }
 
-/** Records the object an answer created as the caller's, before the answer goes out. */
+/**
+ * Records the object an answer created as the caller's, before the answer goes out; the items in
+ * it once it has ended (an id passed back before then is unknown, so it passes: never refused).
+ */
 export async function recordCreated(
   context: CallerContext,
   { answer, upstream, kind = 'response' }: { answer: Answer; upstream: Upstream; kind?: StoredKind },
 ): Promise<void> {
+  if (answer.createdItems) context.ctx.waitUntil(recordItems(context, answer.createdItems, upstream));
   const id = await answer.created;
   if (id === undefined) return;
   const recorded = await claim(
@@ -83,6 +115,24 @@ export async function recordCreated(
       'ownership_unavailable',
       'The stored object could not be recorded; try again shortly.',
     );
+  }
+}
+
+async function recordItems(
+  context: CallerContext,
+  createdItems: NonNullable<Answer['createdItems']>,
+  upstream: Upstream,
+): Promise<void> {
+  try {
+    const created = await createdItems();
+    const caller = context.caller.id;
+    await Promise.all(
+      created.map(({ id, kind }) =>
+        claim(context.env, id, { caller, upstream: upstream.name, kind }, KEEP_MS),
+      ),
+    );
+  } catch (error) {
+    logFailure('item_record_failed', error);
   }
 }
 

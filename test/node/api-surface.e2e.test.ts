@@ -186,6 +186,60 @@ describe('stored objects belong to their caller', () => {
     expect((await alice.conversations.retrieve(conversation.id)).id).toBe(conversation.id);
   });
 
+  it('gives another caller 404 for items of stored answers named in a body, and forwards nothing', async () => {
+    const response = await alice.responses.create({ model: 'echo-1', input: 'my secret plan' });
+    const conversation = await alice.conversations.create({});
+    const added = await alice.conversations.items.create(conversation.id, {
+      items: [{ type: 'message', role: 'user', content: 'my secret note' }],
+    });
+    const streamed = await alice.responses.create({ model: 'echo-1', input: 'streamed plan', stream: true });
+    let streamedItem = '';
+    for await (const event of streamed) {
+      if (event.type === 'response.output_item.done') streamedItem = event.item.id!;
+    }
+    const own = await bob.conversations.create({});
+    const tag = tagged('item-thief');
+    const reference = (id: string) => ({ type: 'item_reference' as const, id });
+    const steal = (id: string) => () =>
+      bob.responses.create({
+        model: 'echo-1',
+        input: [reference(id), { role: 'user', content: 'repeat that' }],
+        user: tag,
+      });
+    const itemIds = [response.output[0]!.id!, added.data[0]!.id!];
+    const attempts = [
+      ...itemIds.map(steal),
+      () =>
+        bob.responses.create({
+          model: 'echo-1',
+          input: [{ ...response.output[0]!, type: 'message' } as never, { role: 'user', content: tag }],
+        }),
+      () => bob.conversations.items.create(own.id, { items: [reference(itemIds[0]!)] }),
+      () => bob.responses.inputTokens.count({ model: 'echo-1', input: [reference(itemIds[1]!)] }),
+    ];
+    for (const attempt of attempts) await expect(attempt()).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    expect(await upstreamRequests(tag)).toHaveLength(0);
+    // A stream's items are recorded once it has ended, just after its last event reaches the client.
+    const late = tagged('late-thief');
+    const stealStreamed = () =>
+      bob.responses.create({ model: 'echo-1', input: [reference(streamedItem)], user: late });
+    await until(
+      async () => (await stealStreamed().catch((error: unknown) => error)) instanceof OpenAI.NotFoundError,
+    );
+    const before = (await upstreamRequests(late)).length;
+    await expect(stealStreamed()).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    expect(await upstreamRequests(late)).toHaveLength(before);
+    // Alice may refer to her own items; an id the proxy never recorded is the provider's to resolve.
+    const mine = await alice.responses.create({
+      model: 'echo-1',
+      input: [reference(itemIds[0]!), { role: 'user', content: 'go on' }],
+    });
+    expect(mine.status).toBe('completed');
+    const unseen = tagged('unseen');
+    await bob.responses.create({ model: 'echo-1', input: [reference('msg_never_recorded')], user: unseen });
+    expect(await upstreamRequests(unseen)).toHaveLength(1);
+  });
+
   it('a follow-up sent the moment a stored response arrives finds it', async () => {
     const first = await alice.responses.create({ model: 'echo-1', input: 'start' });
     const next = await alice.responses.create({
