@@ -98,10 +98,18 @@ export function settle(outcome: Outcome, terms: Terms): { used: Used; spend: Spe
 }
 
 /**
+ * How far past its admission bound a media answer's reported usage is still believed. The bound
+ * is an estimate (a file's size says little about a silent Opus file's minutes; input images are
+ * not in an image's bound), so real usage may exceed it a few times; a number far past it is a
+ * lie or a fault, and charging it would drain a budget in one answer.
+ */
+const MEDIA_PLAUSIBLE_FACTOR = 16;
+
+/**
  * A speech, audio or image answer: charged its reported usage (tokens, or seconds of audio) when
- * that is within what the request could cost, else what it asked for at the served model's
- * price: exact for speech and per-image prices (whose answers report no usage), the file-size
- * bound for a transcription without a duration (`text`, `srt`, `vtt`).
+ * that is plausible for the request (within 16× what admission reserved), else what it asked for
+ * at the served model's price: exact for speech and per-image prices (whose answers report no
+ * usage), the file-size bound for a transcription without a duration (`text`, `srt`, `vtt`).
  */
 function settleMedia(ending: AnswerEnding, terms: Terms, media: MediaRequest): { used: Used; spend: Spend } {
   const { price } = terms;
@@ -114,8 +122,9 @@ function settleMedia(ending: AnswerEnding, terms: Terms, media: MediaRequest): {
   const usage = ending.usage;
   if (usage && (usage.input > 0 || usage.output > 0 || usage.seconds !== undefined)) {
     const costUsd = price ? costOf(usage, price) : 0;
-    const tokensWithin = usage.input + usage.output <= bound.tokens + terms.promptTokens;
-    const costWithin = price === undefined || costUsd <= bound.dollars + 1e-9;
+    const tokensWithin =
+      usage.input + usage.output <= (bound.tokens + terms.promptTokens) * MEDIA_PLAUSIBLE_FACTOR;
+    const costWithin = price === undefined || costUsd <= bound.dollars * MEDIA_PLAUSIBLE_FACTOR + 1e-9;
     if (tokensWithin && costWithin) return spent(usage, costUsd, false);
   }
   const exact = media.pricing === 'speech' || (media.pricing === 'images' && price?.perImage !== undefined);

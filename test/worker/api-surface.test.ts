@@ -430,6 +430,23 @@ describe('media under a dollar budget', () => {
     );
     await lied.response.text();
     await lied.settled;
-    expect(1 - charged - (await remaining())).toBeCloseTo((6_240 * 40) / 1e6, 6);
+    const afterLie = 1 - charged - (6_240 * 40) / 1e6;
+    expect(await remaining()).toBeCloseTo(afterLie, 6);
+    // An edit's input images are not in the bound: usage a few times past it is real, and charged.
+    const edited = await post(
+      '/v1/images/generations',
+      {
+        model: 'gpt-image-1',
+        prompt: 'x',
+        quality: 'low',
+        size: '1024x1024',
+        x_mock: { usage: { input_tokens: 15_000, output_tokens: 6_000 } },
+      },
+      auth(key),
+      overrides,
+    );
+    await edited.response.text();
+    await edited.settled;
+    expect(afterLie - (await remaining())).toBeCloseTo((15_000 * 10 + 6_000 * 40) / 1e6, 6);
   });
 });
