@@ -111,14 +111,20 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
     return { response: new Response(upstream.body, init), ended: ended({ complete: true }) };
   const read = await readUpTo(upstream, LARGE_BODY_BYTES);
   if (read.rest) {
-    const large = relayLargeBody(read.head, read.rest, { redactor, keepBytes: options.keepBytes });
+    // A stored response this large still leads with its id, which is recorded before it goes out.
+    const head = options.creates ? await readHead(read.head, read.rest) : read.head;
+    const large = relayLargeBody(head, read.rest, { redactor, keepBytes: options.keepBytes });
     const ending = large.ended.then(({ bytes, ...rest }) => ({
       status,
       contentType,
       ...rest,
       ...(bytes ? { body: toArrayBuffer(bytes) } : {}),
     }));
-    return { response: new Response(large.body, init), ended: ending };
+    return {
+      response: new Response(large.body, init),
+      ended: ending,
+      ...(options.creates ? { created: Promise.resolve(createdIdInJson(leadingText(head))) } : {}),
+    };
   }
   // A JSON answer is only useful whole, so reading it before answering costs the client nothing.
   const text = decoder.decode(read.whole);
@@ -133,6 +139,35 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
       ? { created: Promise.resolve(createdIdInJson(text)), createdItems: async () => createdInJson(text) }
       : {}),
   };
+}
+
+/** The first 512 bytes of `chunks` as text: where a JSON answer's leading `id` is. */
+function leadingText(chunks: readonly Uint8Array[]): string {
+  const lead = new Uint8Array(512);
+  let size = 0;
+  for (const chunk of chunks) {
+    if (size === lead.length) break;
+    const part = chunk.subarray(0, lead.length - size);
+    lead.set(part, size);
+    size += part.byteLength;
+  }
+  return decoder.decode(lead.subarray(0, size));
+}
+
+/** Enough of a large body's start (512 bytes) to read the id it leads with. */
+async function readHead(
+  head: readonly Uint8Array[],
+  rest: ReadableStreamDefaultReader<Uint8Array>,
+): Promise<Uint8Array[]> {
+  const read = [...head];
+  let size = read.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  while (size < 512) {
+    const next = await rest.read();
+    if (next.done) break;
+    read.push(next.value);
+    size += next.value.byteLength;
+  }
+  return read;
 }
 
 /**

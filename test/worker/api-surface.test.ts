@@ -214,6 +214,21 @@ describe('stored objects live at one upstream', () => {
     expect(await received(tag, secondaryUrl)).toHaveLength(0);
   });
 
+  it('records a stored response too large to hold (relayed as it arrives) as its creator’s', async () => {
+    const body = { model: 'echo-1', input: 'x', x_mock: { scenario: 'chunks', size: 1000, count: 2500 } };
+    const created = await post('/v1/responses', body, auth(), { CACHE_TTL: '0' });
+    expect(created.response.status).toBe(200);
+    const text = await created.response.text();
+    expect(text.length).toBeGreaterThan(2_500_000);
+    const id = (JSON.parse(text) as Json)['id'] as string;
+    const mine = await send(`/v1/responses/${id}`, { headers: auth() });
+    expect(mine.response.status).toBe(200);
+    await mine.response.text();
+    const theirs = await send(`/v1/responses/${id}`, { headers: auth('client-key-2') });
+    expect(theirs.response.status).toBe(404);
+    await theirs.response.text();
+  });
+
   it('forgets an object once the upstream confirms its deletion', async () => {
     const created = await post('/v1/responses', { model: 'echo-1', input: 'x' }, auth());
     const id = ((await created.response.json()) as Json)['id'] as string;
