@@ -16,7 +16,7 @@ import type { Target } from '../config/upstreams';
 import type { CallerContext } from '../context/context';
 import { ProxyError } from '../errors';
 import { isStreamed, readFormBody, readJsonBody, type JsonBody } from '../http/body';
-import { admitCaller, withCallerLimits, type Ticket } from '../quota/admission';
+import { admitCaller, freeingSlotAtEnd, withCallerLimits, type Ticket } from '../quota/admission';
 import { answerFromUpstream, type Ending } from '../relay/answer';
 import { upstreamPath, type Route } from '../routes';
 import type { Answered } from '../routing/failover';
@@ -59,7 +59,11 @@ export function generationHandler(route: Route) {
       });
       if (cache.status === 'hit') {
         context.record.cache = 'HIT';
-        return withCallerLimits(cache.response, admitted.ticket);
+        return freeingSlotAtEnd(
+          withCallerLimits(cache.response, admitted.ticket),
+          admitted.ticket,
+          context.ctx,
+        );
       }
       const sent = await sendUpstream(request, context, { route, admitted });
       if (!sent.attempt.ok) {
@@ -82,7 +86,11 @@ export function generationHandler(route: Route) {
         answer: relayed.answer,
         upstream: sent.attempt.answered.target.upstream,
       });
-      return withCallerLimits(relayed.response, admitted.ticket);
+      return freeingSlotAtEnd(
+        withCallerLimits(relayed.response, admitted.ticket),
+        admitted.ticket,
+        context.ctx,
+      );
     } catch (error) {
       if (answered && outcome === UNSENT) outcome = UNANSWERED;
       throw error;

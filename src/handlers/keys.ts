@@ -118,8 +118,9 @@ export const changeKey: Handler = admin(async (request, { env }) => {
   const record = await objectFor(env, id).change(changes);
   if (!record || !before) throw notFound(id);
   const at = nowSeconds();
-  // Disabling and enabling are events of their own; `changed` names the other fields sent.
-  const fields = changedFields(changes).filter((field) => field !== 'disabled');
+  // Disabling and enabling are events of their own; `changed` names the other fields whose
+  // values differ (a PATCH that sets a field to what it was records nothing).
+  const fields = changedFields(before.record, record);
   const events: KeyEvent[] = fields.length > 0 ? [{ type: 'changed', at, fields }] : [];
   if (changes.disabled !== undefined && changes.disabled !== before.record.disabled) {
     events.push({ type: changes.disabled ? 'disabled' : 'enabled', at });
@@ -155,7 +156,8 @@ export const rotateKey: Handler = admin(async (request, { env }) => {
   const record = await objectFor(env, id).rotate(await keyHash(key), Date.now() + grace * 1000);
   if (!record) throw notFound(id);
   await remember(env, record, [{ type: 'rotated', at: nowSeconds() }]);
-  return jsonResponse({ ...(await shown(env, id)), key }, { status: 200 });
+  // Answered like a create: a new secret, shown this once, with 201.
+  return jsonResponse({ ...(await shown(env, id)), key }, { status: 201 });
 });
 
 export const keyEventsRoute: Handler = admin(async (request, { env }) => {

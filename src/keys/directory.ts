@@ -45,15 +45,18 @@ export function recordChange(
   );
 }
 
-/** Every key that is not deleted, newest first (at most 1,000). */
+/** Every key that is not deleted, newest first (at most 1,000; deleted keys never take a place). */
 export async function listKeys(db: D1Database): Promise<StoredKey[]> {
   const rows = await withTables(db, () =>
     // Within a second, the order they were created in (rowid).
     db
-      .prepare('SELECT record FROM virtual_keys ORDER BY created_at DESC, rowid DESC LIMIT 1000')
+      .prepare(
+        `SELECT record FROM virtual_keys WHERE NOT json_extract(record, '$.deleted')
+         ORDER BY created_at DESC, rowid DESC LIMIT 1000`,
+      )
       .all<{ record: string }>(),
   );
-  return rows.results.map((row) => JSON.parse(row.record) as StoredKey).filter((record) => !record.deleted);
+  return rows.results.map((row) => JSON.parse(row.record) as StoredKey);
 }
 
 /** A key's audit trail, newest first. */

@@ -33,7 +33,15 @@ interface Lease {
   readonly until: number;
   /** When it was admitted: its entry in the minute's token window, corrected when it settles. */
   readonly at: number;
+  /**
+   * Its request has ended for the client (the slot is free) but is not yet settled: the lease is
+   * kept until then for `at`.
+   */
+  readonly released?: boolean;
 }
+
+/** Leases whose requests are still running: what `max_parallel` counts. */
+const running = (usage: KeyUsage) => usage.leases.filter((lease) => lease.released !== true).length;
 
 export interface KeyUsage {
   /** Requests admitted in the last minute. */
@@ -95,7 +103,7 @@ export function refusal(
   reserve: { readonly tokens: number; readonly micros: number },
 ): KeyRefusal | undefined {
   if (limits.rpm > 0 && total(usage.requests) >= limits.rpm) return 'requests';
-  if (limits.maxParallel > 0 && usage.leases.length >= limits.maxParallel) return 'parallel';
+  if (limits.maxParallel > 0 && running(usage) >= limits.maxParallel) return 'parallel';
   if (limits.tpm > 0 && total(usage.minute) >= limits.tpm) return 'tokens_minute';
   if (limits.tpd > 0 && usage.tokensDay >= limits.tpd) return 'tokens_day';
   if (limits.microsPerDay > 0 && usage.microsDay + reserve.micros > limits.microsPerDay) return 'usd_day';
@@ -169,6 +177,17 @@ export function settleKey(
   };
 }
 
+/**
+ * Frees a request's slot the moment it has ended for its client, before it is settled: a client
+ * that sends its next request as soon as a stream closes must find the slot free.
+ */
+export function releaseLease(usage: KeyUsage, lease: string): KeyUsage {
+  return {
+    ...usage,
+    leases: usage.leases.map((held) => (held.id === lease ? { ...held, released: true } : held)),
+  };
+}
+
 /** Keeps a lease alive while its request is still answering. */
 export function renewLease(usage: KeyUsage, lease: string, now: number): KeyUsage {
   return {
@@ -193,7 +212,7 @@ export function windows(
 ): Partial<Record<KeyRefusal, KeyWindow>> {
   const all: Record<KeyRefusal, [number, number, number]> = {
     requests: [limits.rpm, total(usage.requests), msUntilOldestLeaves(usage.requests, now)],
-    parallel: [limits.maxParallel, usage.leases.length, 0],
+    parallel: [limits.maxParallel, running(usage), 0],
     tokens_minute: [limits.tpm, total(usage.minute), msUntilOldestLeaves(usage.minute, now)],
     tokens_day: [limits.tpd, usage.tokensDay, msUntilNextDay(now)],
     usd_day: [limits.microsPerDay, usage.microsDay, msUntilNextDay(now)],

@@ -6,6 +6,7 @@ import {
   NO_USAGE,
   admitKey,
   current,
+  releaseLease,
   renewLease,
   settleKey,
   windows,
@@ -166,6 +167,11 @@ export class VirtualKey extends DurableObject<Env> {
     now: number;
   }): Promise<void> {
     this.usage = settleKey(this.usage, settlement);
+    this.persistUsage();
+  }
+
+  async release(lease: string): Promise<void> {
+    this.usage = releaseLease(this.usage, lease);
     this.persistUsage();
   }
 

@@ -40,13 +40,19 @@ export type KeyChanges = Partial<
   readonly limits?: Partial<KeyLimits>;
 };
 
-const CREATE_FIELDS = ['name', 'models', 'limits', 'expires_at', 'metadata'];
-const CHANGE_FIELDS = [...CREATE_FIELDS, 'disabled'];
+/** A key may be created disabled, to be enabled later. */
+const FIELDS = ['name', 'models', 'limits', 'expires_at', 'metadata', 'disabled'];
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const MAX_METADATA = 16;
 
 function name(value: unknown): string {
-  if (typeof value !== 'string' || value.trim().length === 0 || value.length > 64 || CONTROL.test(value)) {
+  // Counted in characters (code points), not UTF-16 units: 64 emoji are a 64-character name.
+  if (
+    typeof value !== 'string' ||
+    value.trim().length === 0 ||
+    [...value].length > 64 ||
+    CONTROL.test(value)
+  ) {
     throw badRequest('invalid_value', '"name" must be 1 to 64 printable characters.', 'name');
   }
   return value;
@@ -130,8 +136,7 @@ function metadata(value: unknown): Record<string, string> {
 /** An admin's JSON body, checked field by field; `creating` requires a name. */
 export function parseKeyChanges(body: unknown, creating: boolean): KeyChanges {
   if (!isObject(body)) throw badRequest('invalid_json', 'The body must be a JSON object.');
-  const allowed = creating ? CREATE_FIELDS : CHANGE_FIELDS;
-  const unknown = Object.keys(body).find((field) => !allowed.includes(field));
+  const unknown = Object.keys(body).find((field) => !FIELDS.includes(field));
   if (unknown !== undefined)
     throw badRequest('unknown_parameter', `Unknown field "${unknown.slice(0, 64)}".`, unknown.slice(0, 64));
   if (creating && body['name'] === undefined)
@@ -171,10 +176,21 @@ export function newRecord(id: string, changes: KeyChanges, nowSeconds: number): 
   return applyChanges(base, changes);
 }
 
-/** The fields an admin changed, by their API names, for the audit trail. */
-export function changedFields(changes: KeyChanges): string[] {
-  const names: Record<string, string> = { expiresAt: 'expires_at' };
-  return Object.keys(changes).map((field) => names[field] ?? field);
+/** The fields whose values differ, by their API names, for the audit trail (`disabled` aside). */
+export function changedFields(before: StoredKey, after: StoredKey): string[] {
+  const fields = {
+    name: 'name',
+    models: 'models',
+    limits: 'limits',
+    expiresAt: 'expires_at',
+    metadata: 'metadata',
+  };
+  return Object.entries(fields)
+    .filter(([field]) => {
+      const held = field as keyof typeof fields;
+      return JSON.stringify(before[held]) !== JSON.stringify(after[held]);
+    })
+    .map(([, apiName]) => apiName);
 }
 
 export interface Spend {

@@ -56,8 +56,11 @@ function refusal(reason: KeyRefusal, windows: Windows): ProxyError {
   const window = windows[reason] ?? { limit: 0, used: 0, remaining: 0, resetMs: 0 };
   const headers = keyLimitHeaders(windows);
   const waitMs = reason === 'parallel' ? 1000 : window.resetMs;
-  headers.set('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
-  headers.set('retry-after-ms', String(Math.max(0, Math.ceil(waitMs))));
+  // A total budget never resets: no retry-after would be true, so none is sent.
+  if (reason !== 'usd_total') {
+    headers.set('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
+    headers.set('retry-after-ms', String(Math.max(0, Math.ceil(waitMs))));
+  }
   const budget = reason.startsWith('usd') || reason === 'tokens_day';
   if (budget || waitMs > LONGEST_SILENT_RETRY_MS) headers.set('x-should-retry', 'false');
   const type = reason.startsWith('usd') ? 'dollars' : reason.startsWith('tokens') ? 'tokens' : 'requests';
@@ -110,5 +113,12 @@ export async function admitVirtualKey(
     async renew() {
       await object.renew(lease, Date.now()).catch((error: unknown) => logFailure('key_renew_failed', error));
     },
+    ...(limits.maxParallel > 0
+      ? {
+          async release() {
+            await object.release(lease).catch((error: unknown) => logFailure('key_release_failed', error));
+          },
+        }
+      : {}),
   };
 }

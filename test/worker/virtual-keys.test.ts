@@ -94,6 +94,38 @@ describe('the admin API', () => {
     expect(refused.json).toMatchObject({ error: { param } });
   });
 
+  it('counts a name in characters, and may create a key disabled', async () => {
+    const emoji = await adminCall('POST', '/admin/api/keys', { name: '😀'.repeat(64) });
+    expect(emoji.status).toBe(201);
+    const off = await createKey({ disabled: true });
+    expect(off.disabled).toBe(true);
+    expect(await status(off.key)).toMatchObject({ status: 401, code: 'key_disabled' });
+    await adminCall('PATCH', `/admin/api/keys/${off.id}`, { disabled: false });
+    expect((await status(off.key)).status).toBe(200);
+  });
+
+  it('keeps deleted keys from pushing live ones off the list', async () => {
+    const live = await createKey();
+    // 1,000 newer keys, all deleted, written straight into the list's table.
+    const newer = Date.now() / 1000 + 60;
+    const rows = Array.from({ length: 1000 }, (_, index) =>
+      env.USAGE_DB.prepare('INSERT INTO virtual_keys (id, created_at, record) VALUES (?, ?, ?)').bind(
+        `vk_gone${index}${uniqueTag()}`,
+        newer,
+        JSON.stringify({ id: `vk_gone${index}`, deleted: true }),
+      ),
+    );
+    await env.USAGE_DB.batch(rows);
+    try {
+      const ids = ((await adminCall('GET', '/admin/api/keys')).json['data'] as KeyObject[]).map(
+        (key) => key.id,
+      );
+      expect(ids).toContain(live.id);
+    } finally {
+      await env.USAGE_DB.prepare('DELETE FROM virtual_keys WHERE id LIKE ?').bind('vk_gone%').run();
+    }
+  });
+
   it('is a 404 without ADMIN_KEY, and refuses a client key', async () => {
     const { ADMIN_KEY: _unset, ...withoutAdmin } = BASE;
     expect(
@@ -171,8 +203,11 @@ describe('limits are exact under concurrency', () => {
     await fetch(`${new URL(await releaseUrl(tag))}`, { method: 'POST' });
     await fetch(`${new URL(await releaseUrl(tag))}`, { method: 'POST' });
     while (!(await reader.read()).done);
-    await open.settled;
+    // At once, as a client does: the slot is free before the stream's end reaches the client,
+    // not only once the request has settled in the background.
     expect((await status(created.key)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await status(created.key)).status).toBe(200);
+    await open.settled;
   });
 
   it('frees a slot whose request never settled once its lease expires', async () => {
@@ -220,6 +255,19 @@ describe('dollar budgets per period', () => {
     expect((view.json['spend'] as Json)['usd_month']).toBeGreaterThan(0);
   });
 
+  it('refuses a spent total budget without a retry-after: it never resets', async () => {
+    const created = await createKey({ limits: { usd_total: 0.04 } });
+    let refused: Awaited<ReturnType<typeof status>> | undefined;
+    for (let call = 0; call < 6 && !refused; call++) {
+      const result = await status(created.key, {}, DEAR);
+      if (result.status === 429) refused = result;
+    }
+    expect(refused?.headers.get('x-should-retry')).toBe('false');
+    expect(refused?.headers.get('x-ratelimit-limit-usd-total')).toBe('0.04');
+    expect(refused?.headers.get('retry-after')).toBeNull();
+    expect(refused?.headers.get('retry-after-ms')).toBeNull();
+  });
+
   it('starts a new month’s budget at the month boundary, and keeps the total', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-01-31T23:59:30Z'));
@@ -238,6 +286,7 @@ describe('rotation', () => {
     const created = await createKey();
     expect((await status(created.key)).status).toBe(200);
     const rotated = await adminCall('POST', `/admin/api/keys/${created.id}/rotate`, {});
+    expect(rotated.status).toBe(201);
     const fresh = rotated.json['key'] as string;
     expect(rotated.json['id']).toBe(created.id);
     expect(fresh).not.toBe(created.key);
@@ -299,6 +348,11 @@ describe('rotation', () => {
       'created',
     ]);
     expect(events.find((event) => event['type'] === 'changed')?.['fields']).toEqual(['name', 'limits']);
+    // Fields sent with the values they already had are no change.
+    const same = await createKey({ name: 'same' });
+    await adminCall('PATCH', `/admin/api/keys/${same.id}`, { name: 'same', limits: {}, models: ['echo-*'] });
+    const trail = (await adminCall('GET', `/admin/api/keys/${same.id}/events`)).json['data'] as Json[];
+    expect(trail[0]).toMatchObject({ type: 'changed', fields: ['models'] });
     expect(events.every((event) => typeof event['at'] === 'number')).toBe(true);
   });
 });
