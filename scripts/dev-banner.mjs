@@ -28,6 +28,9 @@ function upstreamLines(settings, mockUrl) {
   ];
 }
 
+/** `npm run keys` talks to 127.0.0.1:8787 unless told otherwise. @param {string} origin */
+const keysUrl = (origin) => (origin === 'http://127.0.0.1:8787' ? '' : ` --url ${origin}`);
+
 /**
  * @param {import('./dev-settings.mjs').DevSettings} settings
  * @param {{ origin: string, mockUrl: string | undefined, virtualKey?: import('./dev-keys.mjs').DevKey | undefined }} where
@@ -63,7 +66,7 @@ export function banner(settings, { origin, mockUrl, virtualKey }) {
       `  TOKEN_SECRET=${DEV_TOKEN_SECRET} npm run -s token -- --sub alice --ttl 15m`,
       '',
       'Issue a virtual key with a budget (its secret is printed once, last):',
-      '  npm run -s keys -- create --name ci --usd-per-month 20 --models echo-1',
+      `  npm run -s keys -- create --name ci --usd-per-month 20 --models echo-1${keysUrl(origin)}`,
       '',
       settings.reason === 'OFFLINE=1'
         ? 'OFFLINE=1 sets aside the upstreams in .dev.vars; start without it to use them.'

@@ -11,9 +11,9 @@ const NAME = 'dev';
 const TIMEOUT_MS = 10_000;
 
 /**
- * @typedef {{ id: string, created: boolean } | { others: number } | { problem: string }} DevKey
- * id: the "dev" key (created now or earlier); others: how many keys the owner has instead;
- * problem: why there is none
+ * @typedef {{ id: string, key?: string } | { others: number } | { problem: string }} DevKey
+ * id: the "dev" key, with its secret (`key`) when it was created now (a secret is shown only when
+ * made); others: how many keys the owner has instead; problem: why there is none
  */
 
 /**
@@ -41,10 +41,11 @@ export async function seedDevKey(origin, output) {
   try {
     const keys = /** @type {Array<{ id: string, name: string }>} */ ((await call('GET')).data ?? []);
     const existing = keys.find((key) => key.name === NAME);
-    if (existing) return { id: existing.id, created: false };
+    if (existing) return { id: existing.id };
     if (keys.length > 0) return { others: keys.length };
     const body = { name: NAME, limits: { tpd: 100_000, rpm: 60 }, metadata: { created_by: 'npm run dev' } };
-    return { id: (await call('POST', body)).id, created: true };
+    const created = await call('POST', body);
+    return { id: created.id, key: created.key };
   } catch (error) {
     return { problem: error instanceof Error ? error.message : String(error) };
   }
@@ -54,6 +55,7 @@ export async function seedDevKey(origin, output) {
 export function devKeyLine(key) {
   if (key === undefined || 'problem' in key) return '';
   if ('others' in key) return `  Virtual keys     ${key.others}   (see /admin \u2192 Keys)`;
-  const when = key.created ? 'created at start' : 'from an earlier start';
-  return `  Virtual key      ${key.id}   (${when}; see /admin \u2192 Keys)`;
+  if (key.key !== undefined)
+    return `  Virtual key      ${key.key}   (made at start, 60 requests a minute, 100,000 tokens a day; shown once; see /admin \u2192 Keys)`;
+  return `  Virtual key      ${key.id}   (its id; the secret was shown when it was made, rotate it in /admin \u2192 Keys for a new one)`;
 }

@@ -29,8 +29,7 @@ const plain = (line) => line.replace(/\x1b\[[0-9;]*m/g, '');
 /** Emits `ready` with the Worker's origin each time wrangler has (re)started it. */
 export class WranglerOutput extends EventEmitter {
   #lastFailure = 0;
-  /** @type {Map<string, number>} */
-  #reported = new Map();
+  #lastReported = 0;
   /** @type {{ pattern: RegExp, until: number }[]} */
   #expected = [];
   #origin = '';
@@ -91,19 +90,30 @@ export class WranglerOutput extends EventEmitter {
 
   /** @param {string} text @param {number} now */
   #keepFailure(text, now) {
+    // workerd names a failed DNS lookup and (in some builds) a refused connection; the Worker's own
+    // log line names the upstream it could not reach, whatever workerd printed.
+    const unreachable = /"error_code":"upstream_unreachable"/.test(text)
+      ? /"upstream":"([^"]{1,200})"/.exec(text)?.[1]
+      : undefined;
     const failure =
       /DNS lookup failed.*params\.host = ([^;\s]+)/.exec(text)?.[1] ??
-      (/connect\(\): Connection refused/.test(text) ? 'a refused connection' : undefined);
+      (/connect\(\): Connection refused/.test(text) ? 'a refused connection' : undefined) ??
+      (unreachable === undefined ? undefined : `upstream ${unreachable}`);
     if (failure !== undefined) {
       this.#lastFailure = now;
-      if (now - (this.#reported.get(failure) ?? 0) > REPEAT_MS) {
-        this.#reported.set(failure, now);
-        const what = failure === 'a refused connection' ? failure : `a DNS lookup of ${failure}`;
+      // One line per failure, however many ways workerd and the Worker tell of it.
+      if (now - this.#lastReported > REPEAT_MS) {
+        this.#lastReported = now;
+        const what =
+          failure === 'a refused connection' || failure.startsWith('upstream ')
+            ? failure
+            : `a DNS lookup of ${failure}`;
         process.stderr.write(
           `dev: the upstream could not be reached (${what}); clients get 502 upstream_unreachable.\n`,
         );
       }
-      return false;
+      // The request's own log line is still useful; workerd's dumps are not.
+      return unreachable !== undefined;
     }
     const echo =
       /^\s*stack: .*workerd@/.test(text) ||

@@ -91,9 +91,10 @@ const MOCK_PRICES = {
  * fill in a client key (and offline, DASHBOARD_DEV_KEY the dashboard its admin key), only for
  * pages opened on this machine's loopback address.
  * @param {boolean} mock @param {string[]} ownKeys @param {string[]} fromShell @param {NodeJS.ProcessEnv} env
- * @param {boolean} pricesSet MODEL_PRICES is configured: the mock's models keep those
+ * @param {{ prices: boolean, origins: boolean }} set configured in .dev.vars or wrangler.toml:
+ *   MODEL_PRICES (the mock's models keep those), ALLOWED_ORIGINS (kept, to try a CORS set-up)
  */
-function wranglerVars(mock, ownKeys, fromShell, env, pricesSet) {
+function wranglerVars(mock, ownKeys, fromShell, env, set) {
   const vars = ['PLAYGROUND:true', `PLAYGROUND_DEV_KEY:${ownKeys[0] ?? DEV_KEY}`];
   if (ownKeys.length === 0) vars.push(`PROXY_KEYS:${DEV_KEY}`);
   if (mock) {
@@ -101,12 +102,14 @@ function wranglerVars(mock, ownKeys, fromShell, env, pricesSet) {
     vars.push('UPSTREAMS:', 'MODEL_ALIASES:', 'OPENAI_API_KEY:');
     // Lets examples/browser.html work from a file or any local server. Only with the mock: a
     // well-known key plus `*` in front of a real provider key would let any web page spend it.
-    vars.push('ALLOWED_ORIGINS:*', `TOKEN_SECRET:${DEV_TOKEN_SECRET}`, `ADMIN_KEY:${DEV_ADMIN_KEY}`);
+    // An owner's own ALLOWED_ORIGINS in .dev.vars is kept, so a CORS set-up can be tried offline.
+    if (!set.origins) vars.push('ALLOWED_ORIGINS:*');
+    vars.push(`TOKEN_SECRET:${DEV_TOKEN_SECRET}`, `ADMIN_KEY:${DEV_ADMIN_KEY}`);
     // The dashboard fills in the development admin key, for loopback pages only.
     vars.push(`DASHBOARD_DEV_KEY:${DEV_ADMIN_KEY}`);
     // The mock's models priced as gpt-4o-mini, so a dollar budget (a key's `usd=`, a virtual key's
     // `--usd-per-month`) works offline instead of refusing an unpriced model.
-    if (!pricesSet) vars.push(`MODEL_PRICES:${JSON.stringify(MOCK_PRICES)}`);
+    if (!set.prices) vars.push(`MODEL_PRICES:${JSON.stringify(MOCK_PRICES)}`);
   }
   return [...vars, ...fromShell.map((name) => `${name}:${env[name]}`)];
 }
@@ -145,6 +148,9 @@ export function decideDevSettings(devVars, tomlVars, env) {
     ownKeys,
     adminKey: mode === 'mock' || setting('ADMIN_KEY') !== undefined,
     fromShell,
-    vars: wranglerVars(mode === 'mock', ownKeys, fromShell, env, setting('MODEL_PRICES') !== undefined),
+    vars: wranglerVars(mode === 'mock', ownKeys, fromShell, env, {
+      prices: setting('MODEL_PRICES') !== undefined,
+      origins: devVars.has('ALLOWED_ORIGINS') && setting('ALLOWED_ORIGINS') !== undefined,
+    }),
   };
 }

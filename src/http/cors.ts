@@ -66,6 +66,6 @@ export function withCors(response: Response, request: Request, config: Config): 
   const cors = new Response(response.body, response);
   cors.headers.set('access-control-allow-origin', origin);
   cors.headers.set('access-control-expose-headers', EXPOSED_HEADERS);
-  cors.headers.append('vary', 'Origin');
+  if (!/(^|,)\s*origin\s*(,|$)/i.test(cors.headers.get('vary') ?? '')) cors.headers.append('vary', 'Origin');
   return cors;
 }

@@ -20,8 +20,9 @@ let port = 0;
 /** wrangler's state for the offline dev server (keys, ledger): fresh, so its first start makes the key. */
 let state = '';
 const DEV_ADMIN_KEY = 'dev-admin-key-for-local-use-only-0123456789';
-const VIRTUAL_KEY_LINE =
-  /Virtual key {6}(vk_\w+) {3}\((created at start|from an earlier start); see \/admin → Keys\)/;
+/** The first start shows the new key's secret (`vk_<id>.<secret>.<tag>`); a later one its id. */
+const NEW_KEY_LINE = /Virtual key {6}((vk_[a-z2-7]+)\.\S+) {3}\(made at start, /;
+const EARLIER_KEY_LINE = /Virtual key {6}(vk_[a-z2-7]+) {3}\(its id; the secret was shown when it was made/;
 
 /**
  * Starts scripts/dev.mjs in `cwd` with `env` and `args`; collects what it prints. OFFLINE=1 unless
@@ -94,6 +95,8 @@ describe('npm run dev (offline)', () => {
     expect(output).toContain('PROXY_KEY=dev-key-local');
     expect(output).not.toContain('Your types might be out of date');
     expect(output).toMatch(/curl -N http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions/);
+    // `npm run keys` defaults to 8787: on another port the banner's line says where.
+    expect(output).toContain(`--models echo-1 --url http://127.0.0.1:${port}`);
   });
 
   it("is quiet offline: no Request.cf fetch, telemetry notice, update check or its own health checks' log", () => {
@@ -132,10 +135,15 @@ describe('npm run dev (offline)', () => {
   });
 
   it('starts with a virtual key named "dev", names it in the banner, and the admin API lists it', async () => {
-    const [, id, when] = VIRTUAL_KEY_LINE.exec(output) ?? [];
-    expect(when).toBe('created at start');
+    const [, secret, id] = NEW_KEY_LINE.exec(output) ?? [];
     const keys = await listedKeys(`http://127.0.0.1:${port}`);
     expect(keys.map(({ id, name }) => ({ id, name }))).toEqual([{ id, name: 'dev' }]);
+    // The banner's key is one a client can use as it is.
+    const used = await fetch(`http://127.0.0.1:${port}/v1/models`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(used.status).toBe(200);
+    await used.text();
     // dev's own requests to the admin API are not in the log it shows.
     expect(output).not.toContain('/admin/api/keys');
   });
@@ -152,14 +160,13 @@ describe('npm run dev (offline)', () => {
 
 describe('npm run dev restarted on the same state', () => {
   it('names the same virtual key again and makes no second one', async () => {
-    const first = VIRTUAL_KEY_LINE.exec(output)?.[1];
+    const first = NEW_KEY_LINE.exec(output)?.[2];
     await stopDev(dev.child);
     const again = await freePort();
     const restarted = startDev({}, ['--port', String(again), '--persist-to', state]);
     try {
       await waitFor(restarted, 'Ctrl-C stops everything');
-      const [, id, when] = VIRTUAL_KEY_LINE.exec(restarted.output()) ?? [];
-      expect({ id, when }).toEqual({ id: first, when: 'from an earlier start' });
+      expect(EARLIER_KEY_LINE.exec(restarted.output())?.[1]).toBe(first);
       const keys = await listedKeys(`http://127.0.0.1:${again}`);
       expect(keys.filter((key) => key.name === 'dev')).toHaveLength(1);
     } finally {
@@ -222,9 +229,9 @@ describe('npm run dev with a .dev.vars (in a copy of the project)', () => {
   let started: Dev;
   let types = '';
 
-  const devVars = (rpm: string) =>
+  const devVars = (rpm: string, baseUrl = upstream.url) =>
     [
-      `UPSTREAMS='${JSON.stringify([{ name: 'primary', baseUrl: upstream.url, keyVar: 'PRIMARY_KEY', models: ['echo-*'] }])}'`,
+      `UPSTREAMS='${JSON.stringify([{ name: 'primary', baseUrl, keyVar: 'PRIMARY_KEY', models: ['echo-*'] }])}'`,
       `MODEL_ALIASES='{"fast":["primary/echo-1"]}'`,
       'PRIMARY_KEY=sk-dev-vars-test-0123456789',
       'EXTRA_LOCAL_NAME=not-in-wrangler-toml',
@@ -284,5 +291,22 @@ describe('npm run dev with a .dev.vars (in a copy of the project)', () => {
   it('leaves worker-configuration.d.ts as committed, and says nothing about types', async () => {
     expect(await readFile(join(project, 'worker-configuration.d.ts'), 'utf8')).toBe(types);
     expect(started.output()).not.toMatch(/types (looked|might be) out of date/);
+  });
+
+  it('says in one line when the upstream cannot be reached', async () => {
+    const banners = started.output().split('Ctrl-C stops everything').length - 1;
+    // Port 9 (discard) refuses connections here.
+    await writeFile(join(project, '.dev.vars'), devVars('100', 'http://127.0.0.1:9/v1'));
+    await waitFor(started, 'Ctrl-C stops everything', banners + 1);
+    const baseURL = /OpenAI base URL\s+(\S+)/.exec(started.output())![1]!;
+    const response = await fetch(`${baseURL}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer dev-key-local', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'fast', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.status).toBe(502);
+    await response.text();
+    await waitFor(started, 'dev: the upstream could not be reached');
+    expect(started.output()).not.toMatch(/^\s*stack: .*workerd@/m);
   });
 });

@@ -41,6 +41,12 @@ describe('what npm run dev runs against', () => {
     expect(settings.vars.join(' ')).not.toMatch(/ALLOWED_ORIGINS|TOKEN_SECRET|ADMIN_KEY|UPSTREAMS/);
   });
 
+  it("keeps the owner's ALLOWED_ORIGINS offline, and opens CORS to any origin without one", () => {
+    const own = decide({ ALLOWED_ORIGINS: 'http://127.0.0.1:8080' }).vars;
+    expect(own).not.toContain('ALLOWED_ORIGINS:*');
+    expect(decide({}).vars).toContain('ALLOWED_ORIGINS:*');
+  });
+
   it("keeps the owner's MODEL_PRICES offline", () => {
     const settings = decide({ MODEL_PRICES: '{"echo-1":{"input":1,"output":2}}' });
     expect(settings.vars.join(' ')).not.toContain('MODEL_PRICES');
