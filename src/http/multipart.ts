@@ -56,17 +56,28 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array, at: number): boolean 
   return true;
 }
 
-/** A part's headers: only Content-Disposition and Content-Type, each once (RFC 7578 §4.8). */
-function partHeaders(block: string): { name: string; isFile: boolean } {
+const PART_HEADERS = new Set([
+  'content-disposition',
+  'content-type',
+  'content-length',
+  'content-transfer-encoding',
+]);
+/** Encodings that leave the bytes as they are (Apache HttpClient names one); base64 and the like would not. */
+const IDENTITY_ENCODINGS = /^(7bit|8bit|binary)$/i;
+
+/** A part's headers: Content-Disposition and a few that do not change its meaning, each at most once. */
+function partHeaders(block: string): { name: string; isFile: boolean; length: number | undefined } {
   const seen = new Map<string, string>();
   for (const line of block.split('\r\n')) {
     const header = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*)$/.exec(line);
     const key = header?.[1]?.toLowerCase();
     // Anything else (a Content-Transfer-Encoding some parsers decode, a folded line, a second
     // disposition) could make the upstream read a different field than the one checked here.
-    if (!header || (key !== 'content-disposition' && key !== 'content-type') || seen.has(key)) {
+    // OkHttp (the Java and Kotlin SDKs) sends a Content-Length with each part, which must be
+    // true; Apache HttpClient a Content-Transfer-Encoding, which must leave the bytes alone.
+    if (!header || key === undefined || !PART_HEADERS.has(key) || seen.has(key)) {
       return malformed(
-        'each part may have one Content-Disposition and one Content-Type header, and no others',
+        'each part may have one each of Content-Disposition, Content-Type, Content-Length and Content-Transfer-Encoding, and no other header',
       );
     }
     seen.set(key, header[2]!);
@@ -84,7 +95,18 @@ function partHeaders(block: string): { name: string; isFile: boolean } {
   if (seen.has('content-type') && !parseHeaderValue(seen.get('content-type')!)) {
     return malformed("a part's Content-Type could not be read");
   }
-  return { name, isFile: disposition.params.has('filename') || disposition.params.has('filename*') };
+  const encoding = seen.get('content-transfer-encoding');
+  if (encoding !== undefined && !IDENTITY_ENCODINGS.test(encoding.trim())) {
+    return malformed('a part may not be sent in a Content-Transfer-Encoding such as base64');
+  }
+  const length = seen.get('content-length');
+  if (length !== undefined && !/^\d{1,12}$/.test(length))
+    return malformed("a part's Content-Length is not a number");
+  return {
+    name,
+    isFile: disposition.params.has('filename') || disposition.params.has('filename*'),
+    length: length === undefined ? undefined : Number(length),
+  };
 }
 
 /**
@@ -122,8 +144,11 @@ export function readFormFields(
     if (headersEnd === -1 || next === -1 || headersEnd > next) {
       return malformed('every part needs headers and the form a closing boundary');
     }
-    const { name, isFile } = partHeaders(latin1.decode(bytes.subarray(at + 2, headersEnd)));
+    const { name, isFile, length } = partHeaders(latin1.decode(bytes.subarray(at + 2, headersEnd)));
     const start = headersEnd + 4;
+    if (length !== undefined && length !== next - start) {
+      return malformed("a part's Content-Length must be the length of its body");
+    }
     if (wanted.includes(name)) {
       // Parsers disagree on which of two `model` parts wins: the one checked must be the one used.
       if (name in fields) {

@@ -108,6 +108,16 @@ describe('multipart fields, read from the bytes', () => {
     ],
     ['a closing line break', part('model', 'm') + '--XyZ--\r\n', { model: 'm' }],
     [
+      "OkHttp's Content-Length on each part",
+      '--XyZ\r\nContent-Disposition: form-data; name="model"\r\nContent-Length: 9\r\n\r\nwhisper-1\r\n--XyZ--',
+      { model: 'whisper-1' },
+    ],
+    [
+      "Apache HttpClient's Content-Transfer-Encoding: 8bit",
+      '--XyZ\r\nContent-Disposition: form-data; name="model"\r\nContent-Transfer-Encoding: 8bit\r\n\r\nm\r\n--XyZ--',
+      { model: 'm' },
+    ],
+    [
       'a part with a Content-Type and a quoted filename holding a semicolon',
       '--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a; name=\\"model\\".wav"\r\n' +
         'Content-Type: audio/wav\r\n\r\nRIFF\r\n' +
@@ -163,6 +173,10 @@ describe('multipart fields, read from the bytes', () => {
     ['a folded header line', disposition('\r\n name="model"', 'm') + '--XyZ--'],
     ['an unknown disposition parameter', disposition('name="model"; size="1"', 'm') + '--XyZ--'],
     ['an unclosed quote', disposition('name="model', 'm') + '--XyZ--'],
+    [
+      'a Content-Length that is not the part’s',
+      '--XyZ\r\nContent-Disposition: form-data; name="n"\r\nContent-Length: 1\r\n\r\n10\r\n--XyZ--',
+    ],
     ['a part after the closing delimiter', part('pad', '') + '--XyZ--\r\n' + part('model', 'm') + '--XyZ--'],
     ['no closing delimiter', part('model', 'm')],
     ['a part without a name', '--XyZ\r\nContent-Disposition: form-data\r\n\r\nx\r\n--XyZ--'],
