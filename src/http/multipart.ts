@@ -1,7 +1,7 @@
 // Reads the few fields the proxy decides on from a multipart/form-data body (an audio file to
 // transcribe, an image to edit) without copying the file: the body is forwarded byte for byte.
 import { badRequest } from '../errors';
-import { parseHeaderValue } from './header-params';
+import { parseHeaderValue, trimOws } from './header-params';
 
 export interface FormFields {
   /** The text fields asked for, decoded as UTF-8. */
@@ -56,6 +56,9 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array, at: number): boolean 
   return true;
 }
 
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const CONTROL = /[\0-\x08\n-\x1f\x7f]/;
+const MAX_PART_HEADER_BYTES = 16 * 1024;
 const PART_HEADERS = new Set([
   'content-disposition',
   'content-type',
@@ -69,24 +72,28 @@ const IDENTITY_ENCODINGS = /^(7bit|8bit|binary)$/i;
 function partHeaders(block: string): { name: string; isFile: boolean; length: number | undefined } {
   const seen = new Map<string, string>();
   for (const line of block.split('\r\n')) {
-    const header = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*(.*)$/.exec(line);
-    const key = header?.[1]?.toLowerCase();
+    const colon = line.indexOf(':');
+    const key =
+      colon > 0 && TOKEN.test(line.slice(0, colon)) ? line.slice(0, colon).toLowerCase() : undefined;
+    const value = trimOws(line.slice(colon + 1));
     // Anything else (a Content-Transfer-Encoding some parsers decode, a folded line, a second
     // disposition) could make the upstream read a different field than the one checked here.
     // OkHttp (the Java and Kotlin SDKs) sends a Content-Length with each part, which must be
     // true; Apache HttpClient a Content-Transfer-Encoding, which must leave the bytes alone.
-    if (!header || key === undefined || !PART_HEADERS.has(key) || seen.has(key)) {
+    if (key === undefined || !PART_HEADERS.has(key) || seen.has(key) || CONTROL.test(value)) {
       return malformed(
         'each part may have one each of Content-Disposition, Content-Type, Content-Length and Content-Transfer-Encoding, and no other header',
       );
     }
-    seen.set(key, header[2]!);
+    seen.set(key, value);
   }
   const disposition = parseHeaderValue(seen.get('content-disposition') ?? '');
   const name = disposition?.params.get('name');
   if (disposition?.value !== 'form-data' || name === undefined) {
     return malformed('every part needs a \'Content-Disposition: form-data; name="…"\' header');
   }
+  // Some parsers unescape `\x` inside quotes and some do not: a name with one has two readings.
+  if (name.includes('\\')) return malformed('a field name may not hold a backslash');
   for (const param of disposition.params.keys()) {
     if (param !== 'name' && param !== 'filename' && param !== 'filename*') {
       return malformed("a part's Content-Disposition may have only name and filename, once each");
@@ -144,6 +151,8 @@ export function readFormFields(
     if (headersEnd === -1 || next === -1 || headersEnd > next) {
       return malformed('every part needs headers and the form a closing boundary');
     }
+    // A part's headers are a few short lines; a long block is no form a client sends.
+    if (headersEnd - at > MAX_PART_HEADER_BYTES) return malformed("a part's headers are too long");
     const { name, isFile, length } = partHeaders(latin1.decode(bytes.subarray(at + 2, headersEnd)));
     const start = headersEnd + 4;
     if (length !== undefined && length !== next - start) {
