@@ -110,10 +110,10 @@ async function admit(request: IRequest, context: CallerContext, route: Route): P
   const asked = body.json['model'] ?? route.defaultModel;
   const routed = routeModel({ model: asked }, config);
   const { model, servedAs } = routed;
-  // A request that builds on a stored object goes to the upstream that holds it, and only there.
-  const targets = await storedTargets(context, body.json, routed.targets);
   record.model = model.slice(0, 256);
   checkModel(model, modelAllowLists(caller, config), servedAs);
+  // A request that builds on a stored object goes to the upstream that holds it, and only there.
+  const targets = await storedTargets(context, body.json, routed);
   checkOutputCap(route, body.json, caller.maxTokens);
   const prices = targets.map((target) => priceOf(target.model, config.prices));
   const tools = route.toolFees ? billedTools(body.json) : [];

@@ -3,6 +3,7 @@
 import type { Caller } from '../access/caller';
 import type { Used } from '../accounting/settle';
 import { ProxyError, logFailure } from '../errors';
+import { withTimeout } from '../lib/time';
 import type { QuotaCounter } from './counter';
 import { admitVirtualKey } from './key-admission';
 import type { Amounts, Refusal, Snapshot } from './window';
@@ -130,6 +131,9 @@ export function admitCaller(env: Env, caller: Caller, reserve: Amounts): Promise
  * as this one's stream ends finds the slot free (settling, which also frees it, runs later). The
  * extra pipe is native: no JavaScript per chunk, and only for keys with `max_parallel`.
  */
+/** The longest an answer's end waits for its slot to be freed. */
+const RELEASE_WAIT_MS = 1_000;
+
 export function freeingSlotAtEnd(
   response: Response,
   ticket: Ticket | undefined,
@@ -144,8 +148,10 @@ export function freeingSlotAtEnd(
   const { readable, writable } = new IdentityTransformStream();
   const piped = response.body.pipeTo(writable, { preventClose: true }).then(
     async () => {
-      await release();
-      await writable.close();
+      // Bounded: a slow key object must not hold the end of every answer (settling frees it too).
+      await withTimeout(release(), RELEASE_WAIT_MS, undefined);
+      // The client may have gone after the last byte: nothing is left to close then.
+      await writable.close().catch(() => undefined);
     },
     () => release(),
   );

@@ -28,10 +28,22 @@ export function namedInBody(body: Readonly<Record<string, unknown>>): NamedObjec
 }
 
 /**
- * Stored items and containers a body refers to by id: an input item (an `item_reference`, or an
- * item passed back with its `id`), a conversation's new items, a code interpreter's `container`.
- * The proxy refuses those it recorded as another caller's; ids it never saw (an item of a
- * response with `store: false`) are the provider's to resolve.
+ * Whether the provider would fetch this input item's content from its store by id: an
+ * `item_reference`, and a reasoning item passed back without its `encrypted_content`. Any other
+ * item carries its own content, which the caller already has, so its `id` reveals nothing.
+ */
+function fetchedById(item: Readonly<Record<string, unknown>>): boolean {
+  return (
+    item['type'] === 'item_reference' || (item['type'] === 'reasoning' && item['encrypted_content'] == null)
+  );
+}
+
+/**
+ * Stored items and containers a body refers to by id, where the provider would hand over what
+ * they hold: an input item it fetches by id (see `fetchedById`), in a Responses `input` or new
+ * conversation `items`, and a code interpreter's `container`. The proxy refuses those it recorded
+ * as another caller's; ids it never saw (an item of a response with `store: false`) are the
+ * provider's to resolve.
  */
 export function itemsNamedInBody(body: Readonly<Record<string, unknown>>): NamedObject[] {
   const named = new Map<string, NamedObject>();
@@ -39,7 +51,7 @@ export function itemsNamedInBody(body: Readonly<Record<string, unknown>>): Named
     const items = body[param];
     if (!Array.isArray(items)) continue;
     for (const item of items) {
-      if (isObject(item) && typeof item['id'] === 'string')
+      if (isObject(item) && typeof item['id'] === 'string' && fetchedById(item))
         named.set(item['id'], { id: item['id'], kind: 'item', param });
     }
   }

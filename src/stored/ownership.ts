@@ -4,7 +4,7 @@
 // before it reaches the client.
 import type { CallerContext } from '../context/context';
 import type { Target, Upstream } from '../config/upstreams';
-import { logFailure, ProxyError } from '../errors';
+import { badRequest, logFailure, ProxyError } from '../errors';
 import type { Answer } from '../relay/answer';
 import { modelNotFound, serves } from '../routing/resolve';
 import type { Route, StoredKind } from '../routes';
@@ -20,6 +20,8 @@ import {
 } from './names';
 import { claim, ownerOf, type Ownership } from './owners';
 
+/** Stored items one request may name by id (`item_reference`s, reasoning items, containers). */
+const MAX_CHECKED_ITEMS = 100;
 /** OpenAI keeps stored responses and conversations 30 days; so does their record here. */
 const KEEP_MS = 30 * 86_400_000;
 
@@ -52,6 +54,14 @@ export async function holderOf(context: CallerContext, named: NamedObject): Prom
  */
 export async function checkItems(context: CallerContext, named: readonly NamedObject[]): Promise<void> {
   const checked = named.filter((object) => isObjectId(object.id));
+  // One lookup each, at once: bounded, so a body of ids cannot fan out into thousands of calls.
+  if (checked.length > MAX_CHECKED_ITEMS) {
+    throw badRequest(
+      'too_many_item_references',
+      `A request may refer to at most ${MAX_CHECKED_ITEMS} stored items by id; continue from a previous_response_id or a conversation instead.`,
+      checked[0]!.param,
+    );
+  }
   const owners = await Promise.all(checked.map((object) => lookUp(context, object.id)));
   const foreign = checked.find((_, index) => {
     const owner = owners[index];
@@ -67,21 +77,21 @@ export async function checkItems(context: CallerContext, named: readonly NamedOb
 export async function storedTargets(
   context: CallerContext,
   body: Readonly<Record<string, unknown>>,
-  routed: readonly Target[],
+  routed: { readonly model: string; readonly targets: readonly Target[] },
 ): Promise<readonly Target[]> {
   const items = itemsNamedInBody(body);
   if (items.length > 0) await checkItems(context, items);
   const named = namedInBody(body);
-  if (named.length === 0) return routed;
+  if (named.length === 0) return routed.targets;
   const holders = await Promise.all(named.map((object) => holderOf(context, object)));
   const holder = holders[0]!;
   if (holders.some((upstream) => upstream !== holder)) throw notFound(named[1]!);
-  const onRoute = routed.find((target) => target.upstream === holder);
+  const onRoute = routed.targets.find((target) => target.upstream === holder);
   if (onRoute) return [onRoute];
   // The model routes elsewhere: the holder takes it only if it serves that model itself (its
   // patterns, Azure's deployment map), like any request by name.
-  const model = routed[0]?.model ?? '';
-  if (!serves(holder, model)) throw modelNotFound(model);
+  const model = routed.targets[0]?.model ?? '';
+  if (!serves(holder, model)) throw modelNotFound(routed.model);
   return [{ upstream: holder, model }];
 }
 

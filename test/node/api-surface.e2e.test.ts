@@ -209,10 +209,14 @@ describe('stored objects belong to their caller', () => {
     const itemIds = [response.output[0]!.id!, added.data[0]!.id!];
     const attempts = [
       ...itemIds.map(steal),
+      // A reasoning item without its encrypted content is fetched by id, like a reference.
       () =>
         bob.responses.create({
           model: 'echo-1',
-          input: [{ ...response.output[0]!, type: 'message' } as never, { role: 'user', content: tag }],
+          input: [
+            { type: 'reasoning', id: itemIds[0]!, summary: [] },
+            { role: 'user', content: tag },
+          ],
         }),
       () => bob.conversations.items.create(own.id, { items: [reference(itemIds[0]!)] }),
       () => bob.responses.inputTokens.count({ model: 'echo-1', input: [reference(itemIds[1]!)] }),
@@ -238,6 +242,14 @@ describe('stored objects belong to their caller', () => {
     const unseen = tagged('unseen');
     await bob.responses.create({ model: 'echo-1', input: [reference('msg_never_recorded')], user: unseen });
     expect(await upstreamRequests(unseen)).toHaveLength(1);
+    // An item passed back with its content reveals nothing by its id: it is not looked up.
+    const carried = tagged('carried');
+    await bob.responses.create({
+      model: 'echo-1',
+      input: [{ ...response.output[0]!, type: 'message' } as never, { role: 'user', content: 'go on' }],
+      user: carried,
+    });
+    expect(await upstreamRequests(carried)).toHaveLength(1);
   });
 
   it('a follow-up sent the moment a stored response arrives finds it', async () => {

@@ -229,6 +229,18 @@ describe('stored objects live at one upstream', () => {
     await theirs.response.text();
   });
 
+  it('refuses a body naming more than 100 stored items by id, forwarding nothing', async () => {
+    const tag = uniqueTag('many-refs');
+    const input = Array.from({ length: 101 }, (_, index) => ({ type: 'item_reference', id: `msg_${index}` }));
+    const answer = await post('/v1/responses', { model: 'echo-1', input, user: tag }, auth());
+    expect(answer.response.status).toBe(400);
+    expect(((await answer.response.json()) as { error: Json }).error).toMatchObject({
+      code: 'too_many_item_references',
+      param: 'input',
+    });
+    expect(await received(tag)).toHaveLength(0);
+  });
+
   it('forgets an object once the upstream confirms its deletion', async () => {
     const created = await post('/v1/responses', { model: 'echo-1', input: 'x' }, auth());
     const id = ((await created.response.json()) as Json)['id'] as string;
