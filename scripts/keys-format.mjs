@@ -2,6 +2,7 @@
 // `npm run keys` output for people: a table of keys, one key's details, its audit trail. Names,
 // models and metadata come from whoever created the key: control and bidi characters in them are
 // shown as [U+XXXX], never sent to the terminal, where they could rewrite what is on screen.
+import { usd } from '../public/assets/money.js';
 
 const UNSAFE = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 /** @param {unknown} value */
@@ -10,16 +11,6 @@ export const safe = (value) =>
     UNSAFE,
     (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}]`,
   );
-
-/** Dollars as the dashboard writes them: $20, $12.50, $0.50, $0.0042; never an exponent. @param {number} value */
-function usd(value) {
-  if (!value) return '$0';
-  if (Number.isInteger(value)) return `$${value.toLocaleString('en')}`;
-  if (value >= 1)
-    return `$${value.toLocaleString('en', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-  const text = value.toLocaleString('en', { maximumSignificantDigits: 2 });
-  return `$${/\.\d$/.test(text) ? `${text}0` : text}`;
-}
 
 /** Unix seconds as UTC: 2026-12-04 18:26:03 UTC. @param {number} seconds */
 const utc = (seconds) => `${new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;

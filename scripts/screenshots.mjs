@@ -8,16 +8,14 @@
 // CHROMIUM_PATH picks the browser.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
 import { mintClientToken } from './mint-token.mjs';
 import { keysShot } from './screenshots-keys.mjs';
+import { launchChromium } from './chromium.mjs';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 812 };
 /** Prices for the mock model, so the dashboard's cost charts have something to show (gpt-4o's). */
@@ -199,9 +197,6 @@ async function dashboardShot(browser, origin, adminKey) {
   await page.close();
 }
 
-if (!existsSync(CHROMIUM)) {
-  throw new Error(`Chromium not found at ${CHROMIUM}: bash .ci/install-chromium.sh, or set CHROMIUM_PATH.`);
-}
 await mkdir('docs', { recursive: true });
 const state = await mkdtemp(path.join(os.tmpdir(), 'screenshots-'));
 const dev = await startDev(state);
@@ -210,19 +205,7 @@ let browser;
 try {
   const requests = await sendTraffic(dev);
   // launch() gives the browser a fresh, temporary profile of its own.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   await playgroundShots(browser, dev.origin);
   await ledgerCounts(dev, requests);
   await dashboardShot(browser, dev.origin, dev.adminKey);

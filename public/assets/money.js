@@ -1,4 +1,4 @@
-// Dollars as both pages write them.
+// Dollars as the pages and `npm run keys` write them.
 
 /** Dollars as people write them: $12.50, $5, $0.50, $0.0042, $0; never an exponent. */
 export function usd(/** @type {number} */ value) {

@@ -6,30 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { shared, upstreamRequests } from './shared-proxy';
 import { BUDGET_KEY, CLIENT_KEY } from './start-proxy';
 import { until } from './wait';
+import { wav as wavOf } from './wav';
 
 const alice = new OpenAI({ baseURL: shared.baseURL, apiKey: CLIENT_KEY, maxRetries: 0 });
 const bob = new OpenAI({ baseURL: shared.baseURL, apiKey: BUDGET_KEY, maxRetries: 0 });
 const tagged = (prefix: string) => `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
 
-/** A short WAV file: what a browser records. */
-function wav(seconds: number): Buffer {
-  const rate = 8000;
-  const data = Buffer.alloc(rate * seconds * 2);
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0);
-  header.writeUInt32LE(36 + data.length, 4);
-  header.write('WAVEfmt ', 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(rate, 24);
-  header.writeUInt32LE(rate * 2, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36);
-  header.writeUInt32LE(data.length, 40);
-  return Buffer.concat([header, data]);
-}
+/** A WAV file of silence, at 8000 samples a second. */
+const wav = (seconds: number) => wavOf(seconds, 8000);
 
 describe('speech, transcription, images and moderation', () => {
   it('speaks: audio bytes arrive as the upstream sent them', async () => {

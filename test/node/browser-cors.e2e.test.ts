@@ -1,13 +1,12 @@
 // CORS in a real browser: a page on another origin streams through the proxy only when its
 // origin is in ALLOWED_ORIGINS, with the headers the openai browser SDK sends.
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startProxy, type RunningProxy } from './start-proxy';
+import { launchChromium } from '../../scripts/chromium.mjs';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 let proxy: RunningProxy;
 let browser: Browser;
 const pages: http.Server[] = [];
@@ -24,19 +23,13 @@ let allowed: string;
 let stranger: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}: bash .ci/install-chromium.sh`);
   allowed = await pageOrigin();
   stranger = await pageOrigin();
   // Words 60 ms apart: "arrives in more than one read" must not depend on a quiet machine.
   proxy = await startProxy({ ALLOWED_ORIGINS: allowed, CACHE_TTL: '0' }, { wordDelayMs: 60 });
   // The first request of an isolate pays its one-time set-up; measure a warm one.
   await fetch(`${proxy.baseURL}/models`, { headers: { authorization: `Bearer ${CLIENT_KEY}` } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -2,19 +2,11 @@
 // real Worker, as a developer keeps it open: a conversation with a system message and history,
 // streamed and not, what the proxy did for each answer, the request as code, errors, a phone.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import {
-  chromium,
-  type Browser,
-  type BrowserContext,
-  type Locator,
-  type Page,
-  type Route,
-} from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page, type Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startProxy, type RunningProxy } from './start-proxy';
+import { launchChromium } from '../../scripts/chromium.mjs';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const WORD_DELAY_MS = 60;
 const DESKTOP = { width: 1280, height: 800 };
 const SYSTEM = 'You are terse.';
@@ -51,12 +43,6 @@ async function openPlayground(viewport = DESKTOP): Promise<Page> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}. Install it with \`bash .ci/install-chromium.sh\` ` +
-        '(apt-get install chromium), or set CHROMIUM_PATH.',
-    );
-  }
   proxy = await startProxy(
     {
       PLAYGROUND: 'true',
@@ -67,19 +53,7 @@ beforeAll(async () => {
     },
     { wordDelayMs: WORD_DELAY_MS, twoUpstreams: true },
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
   page = await openPlayground();
 });

@@ -2,13 +2,12 @@
 // page shows the right totals, names every series, fits a phone screen, and holds no data or key
 // of its own. Then the page's own logic, fed crafted usage: a readable axis for $0, and caller
 // and model names with bidi controls that cannot spoof the labels around them.
-import { existsSync } from 'node:fs';
 import OpenAI from 'openai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_KEY, startProxy, type RunningProxy } from './start-proxy';
+import { launchChromium } from '../../scripts/chromium.mjs';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ADMIN_KEY = 'dashboard-admin-key-0123456789abcdef';
 const DESKTOP = { width: 1200, height: 1000 };
 let proxy: RunningProxy;
@@ -46,8 +45,6 @@ async function total(): Promise<Total> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}: bash .ci/install-chromium.sh`);
   proxy = await startProxy({
     ADMIN_KEY,
     MODEL_PRICES: JSON.stringify({ 'echo-1': { input: 2.5, output: 10 } }),
@@ -66,19 +63,7 @@ beforeAll(async () => {
     if (Date.now() > deadline) throw new Error('the ledger did not receive the requests');
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await newPage();
   await page.goto(new URL('/admin', proxy.baseURL).href);
 }, 60_000);

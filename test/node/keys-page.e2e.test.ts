@@ -3,13 +3,12 @@
 // edited, disabled and enabled, rotated and deleted, each step seen by the SDK, and its audit
 // trail. Then the page's own logic, fed crafted keys: bidi controls and markup in names stay
 // inert text, budgets draw as bars of spent over limit, and the view fits a 375 px screen.
-import { existsSync } from 'node:fs';
 import OpenAI from 'openai';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy, type RunningProxy } from './start-proxy';
+import { launchChromium } from '../../scripts/chromium.mjs';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const ADMIN_KEY = 'keys-page-admin-key-0123456789abcdef';
 const DESKTOP = { width: 1200, height: 1000 };
 const PHONE = { width: 375, height: 800 };
@@ -55,18 +54,12 @@ const refusal = (apiKey: string) =>
 const overflow = (on: Page) => on.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}: bash .ci/install-chromium.sh`);
   proxy = await startProxy({
     ADMIN_KEY,
     // A key with a dollar budget is refused models without a price.
     MODEL_PRICES: JSON.stringify({ 'echo-1': { input: 2.5, output: 10 } }),
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
   context = await browser.newContext({
     viewport: DESKTOP,
     permissions: ['clipboard-read', 'clipboard-write'],

@@ -3,6 +3,7 @@
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startMockUpstream, type MockUpstream, type RecordedRequestJson } from '../mock-upstream/server.mjs';
+import { wav as wavOf } from './wav';
 
 let mock: MockUpstream;
 let client: OpenAI;
@@ -17,24 +18,8 @@ beforeEach(async () => {
   await fetch(`${origin()}/__mock/requests`, { method: 'DELETE' });
 });
 
-/** A WAV file of `seconds` of silence (16 kHz mono 16-bit). */
-function wav(seconds: number): Buffer {
-  const data = Buffer.alloc(seconds * 32000);
-  const h = Buffer.alloc(44);
-  h.write('RIFF', 0);
-  h.writeUInt32LE(36 + data.length, 4);
-  h.write('WAVEfmt ', 8);
-  h.writeUInt32LE(16, 16);
-  h.writeUInt16LE(1, 20);
-  h.writeUInt16LE(1, 22);
-  h.writeUInt32LE(16000, 24);
-  h.writeUInt32LE(32000, 28);
-  h.writeUInt16LE(2, 32);
-  h.writeUInt16LE(16, 34);
-  h.write('data', 36);
-  h.writeUInt32LE(data.length, 40);
-  return Buffer.concat([h, data]);
-}
+/** A WAV file of silence, at 16000 samples a second. */
+const wav = (seconds: number) => wavOf(seconds, 16000);
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const isPng = (b64: string | undefined) => [...Buffer.from(b64 ?? '', 'base64').subarray(0, 8)];
