@@ -12,6 +12,7 @@ import { buildWorker, bundleSize } from './build.mjs';
 import { measureCache, measureNonStream, measureStreams } from './measure.mjs';
 import { quickProblems, quickReport, runQuick } from './quick.mjs';
 import { renderReport } from './report.mjs';
+import { relaysReport, runRelays } from './relays.mjs';
 import { runSurface, surfaceReport } from './surface.mjs';
 import { productionSettings } from './production.mjs';
 import { BUNDLE_PATH, CLIENT_KEY, UPSTREAM_KEY, startTarget, targetName } from './targets.mjs';
@@ -170,15 +171,18 @@ async function main() {
     RUN_LIMIT_MS + 30_000,
   );
   try {
-    return process.argv.includes('--short') ? await runShort() : await runAll(abort.signal);
+    if (process.argv.includes('--short')) return await runShort();
+    if (process.argv.includes('--surface')) return await runSurfaceOnly();
+    if (process.argv.includes('--relays')) return await runRelaysOnly();
+    return await runAll(abort.signal);
   } finally {
     clearTimeout(guard);
   }
 }
 
 /**
- * `--short`: the floor and the plain proxy, the hot path's targets; then a virtual key against a
- * PROXY_KEYS key, and the speech and upload relays against the floor. About two minutes.
+ * `--short`: the floor and the plain proxy, 3 interleaved rounds of the hot path's targets (issue
+ * 15), in under a minute. Writes bench/.out/short.md.
  */
 async function runShort() {
   console.error('building the Worker (wrangler deploy --dry-run)…');
@@ -190,29 +194,72 @@ async function runShort() {
     { kind: 'proxy', variant: VARIANTS[0] ?? { name: 'proxy', bindings: {} } },
   ]);
   const problems = quickProblems(run.rounds);
-  console.error('measuring virtual keys, speech and uploads, 3 interleaved rounds…');
-  const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
-  const surface = await runSurface(mock).finally(() => mock.close());
-  const elapsed = ((performance.now() - runStarted) / 1000).toFixed(0);
-  const report = [
+  return writeReport('short.md', [
     '# openai-edge-proxy benchmark (short)',
     '',
     quickReport(run, 'proxy'),
     '',
-    '## Virtual keys and the media routes',
+    `proxy = the built bundle with wrangler.toml's [vars] (usage ledger on), CACHE_TTL=0. ${ranFor(problems)}`,
+    '',
+  ]);
+}
+
+/**
+ * `--surface`: a virtual key against a PROXY_KEYS key with the same limits, and the speech and
+ * upload relays against the floor, 3 interleaved rounds. Writes bench/.out/surface.md.
+ */
+async function runSurfaceOnly() {
+  console.error('building the Worker (wrangler deploy --dry-run)…');
+  await buildWorker(OUT_DIR, AbortSignal.timeout(120_000));
+  productionSettings();
+  console.error('measuring virtual keys, speech and uploads, 3 interleaved rounds…');
+  const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
+  const surface = await runSurface(mock).finally(() => mock.close());
+  return writeReport('surface.md', [
+    '# openai-edge-proxy benchmark: virtual keys and the media routes',
     '',
     surfaceReport(surface),
     '',
-    `proxy = the built bundle with wrangler.toml's [vars] (usage ledger on), CACHE_TTL=0. Run took ${elapsed} s on ${os.cpus().length} CPUs, Node ${process.version}.` +
-      (problems.length
-        ? ` Problems (${problems.length}): ${problems.slice(0, 5).join(' | ')}`
-        : ' No request failed.'),
+    `proxy = the built bundle with wrangler.toml's [vars] (usage ledger on), CACHE_TTL=0. ${ranFor([])}`,
     '',
-  ].join('\n');
+  ]);
+}
+
+/** `--relays`: what watching a stream costs, the floor's ways against the proxy's. Writes bench/.out/relays.md. */
+async function runRelaysOnly() {
+  console.error('building the Worker (wrangler deploy --dry-run)…');
+  await buildWorker(OUT_DIR, AbortSignal.timeout(120_000));
+  productionSettings();
+  console.error('measuring the floor watching streams four ways, and the proxy, 3 interleaved rounds…');
+  const run = await runRelays({ kind: 'proxy', variant: VARIANTS[0] ?? { name: 'proxy', bindings: {} } });
+  return writeReport('relays.md', [
+    '# openai-edge-proxy benchmark: what watching a stream costs',
+    '',
+    relaysReport(run.rows),
+    '',
+    ranFor(run.problems),
+    '',
+  ]);
+}
+
+/** @param {readonly string[]} problems */
+function ranFor(problems) {
+  const elapsed = ((performance.now() - runStarted) / 1000).toFixed(0);
+  return (
+    `Run took ${elapsed} s on ${os.cpus().length} CPUs, Node ${process.version}.` +
+    (problems.length
+      ? ` Problems (${problems.length}): ${problems.slice(0, 5).join(' | ')}`
+      : ' No request failed.')
+  );
+}
+
+/** Prints a report and keeps it in bench/.out; true when nothing failed. @param {string} file @param {string[]} lines */
+function writeReport(file, lines) {
+  const report = lines.join('\n');
   process.stdout.write(report);
   fs.mkdirSync(OUT_DIR, { recursive: true });
-  fs.writeFileSync(`${OUT_DIR}/short.md`, report);
-  return problems.length === 0;
+  fs.writeFileSync(`${OUT_DIR}/${file}`, report);
+  return !lines.some((line) => line.includes(' Problems ('));
 }
 
 /** @param {AbortSignal} signal */

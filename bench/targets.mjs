@@ -24,7 +24,11 @@ import { productionSettings } from './production.mjs';
 /** Bindings may name the phase's mock as `{MOCK}` (its base URL, with /v1). */
 export const MOCK_PLACEHOLDER = '{MOCK}';
 
-/** @typedef {{ kind: 'direct' } | { kind: 'floor' } | { kind: 'proxy', variant: Variant }} TargetSpec */
+/**
+ * `relay` makes the floor watch a streamed answer one of the ways a Worker could (see
+ * bench/floor-worker.js); without it the floor passes the body through untouched.
+ * @typedef {{ kind: 'direct' } | { kind: 'floor', relay?: string } | { kind: 'proxy', variant: Variant }} TargetSpec
+ */
 
 /**
  * @typedef {object} Target
@@ -43,6 +47,7 @@ const FLOOR_PATH = 'bench/floor-worker.js';
 
 /** @param {TargetSpec} spec */
 export function targetName(spec) {
+  if (spec.kind === 'floor' && spec.relay) return `floor+${spec.relay}`;
   return spec.kind === 'proxy' ? spec.variant.name : spec.kind;
 }
 
@@ -106,7 +111,11 @@ export async function startTarget(spec, mock) {
   }
   const worker =
     spec.kind === 'floor'
-      ? await startWorker(FLOOR_PATH, { UP: new URL(mock.url).origin, KEY: UPSTREAM_KEY }, false)
+      ? await startWorker(
+          FLOOR_PATH,
+          { UP: new URL(mock.url).origin, KEY: UPSTREAM_KEY, ...(spec.relay ? { RELAY: spec.relay } : {}) },
+          false,
+        )
       : await startWorker(
           BUNDLE_PATH,
           {
