@@ -66,11 +66,12 @@ function totalTicks(pids) {
 }
 
 /**
- * Starts measuring the workerd processes alive now; `stop()` returns the CPU they used since.
+ * Starts measuring `pids` (by default every workerd process alive now); `stop()` returns the CPU
+ * they used since.
+ * @param {readonly number[]} [pids]
  * @returns {{ stop(): { ms: number, ticks: number } }}
  */
-export function startCpuMeter() {
-  const pids = workerdPids();
+export function startCpuMeter(pids = workerdPids()) {
   if (pids.length === 0) throw new Error('no workerd process found below this one');
   const before = totalTicks(pids);
   return {

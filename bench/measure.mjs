@@ -102,7 +102,7 @@ export async function measureNonStream(target, limits, plan, label) {
   try {
     // Warm-up compiles the Worker, opens connections and fills the proxy's per-isolate caches.
     const warm = await pool(WARMUP_REQUESTS, 8, call, limits.deadline);
-    const meter = target.runsWorker ? startCpuMeter() : undefined;
+    const meter = target.runsWorker ? startCpuMeter(target.pids) : undefined;
     const sequential = await pool(plan.sequential, 1, call, limits.deadline);
     const concurrent = await pool(plan.concurrent, plan.concurrency, call, limits.deadline);
     const used = meter?.stop();
@@ -149,7 +149,7 @@ export async function measureStreams(target, mock, limits, plan, label) {
   };
   try {
     const warm = await pool(WARMUP_STREAMS, 1, (i) => stream(`${label}-warm-${i}`, 5), limits.deadline);
-    const meter = target.runsWorker ? startCpuMeter() : undefined;
+    const meter = target.runsWorker ? startCpuMeter(target.pids) : undefined;
     const run = await pool(
       plan.streams,
       plan.concurrency,

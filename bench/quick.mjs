@@ -1,13 +1,12 @@
 // @ts-check
 // `npm run bench -- --short`: the hot path's targets in under a minute. The floor Worker and the
 // proxy as production runs it (wrangler.toml's [vars], the usage ledger on, the cache bypassed)
-// are measured in interleaved rounds under the same loads, and every target is a ratio or a
+// run side by side through interleaved rounds under the same loads, and every target is a ratio or a
 // difference against the floor from the same run. Prints a table and exits non-zero if a request
 // failed (a MISSED target is a finding, not a failure).
 import fs from 'node:fs';
 import http from 'node:http';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
-import { workerdPids } from './cpu.mjs';
 import { keepAliveAgent, send } from './http.mjs';
 import { measureNonStream, measureStreams } from './measure.mjs';
 import { median } from './stats.mjs';
@@ -17,7 +16,7 @@ import { startTarget } from './targets.mjs';
 /** @typedef {import('./targets.mjs').Target} Target */
 /** @typedef {import('../test/mock-upstream/server.d.mts').MockUpstream} MockUpstream */
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 const NON_STREAM = { sequential: 150, concurrent: 600, concurrency: 32 };
 /** @type {Record<'cpu' | 'fanout' | 'first', import('./measure.mjs').StreamPlan>} */
 const PLANS = {
@@ -88,7 +87,7 @@ function rssBytes(pid) {
  * @param {Target} target
  */
 async function measureMemory(target) {
-  const [pid] = workerdPids();
+  const [pid] = target.pids;
   if (pid === undefined) throw new Error('no workerd process');
   const before = rssBytes(pid);
   let peak = before;
@@ -110,23 +109,55 @@ async function measureMemory(target) {
   }
 }
 
-/** @param {Target} target @param {MockUpstream} mock @param {number} round @returns {Promise<Round>} */
-async function measureRound(target, mock, round) {
-  const limits = { signal: AbortSignal.timeout(60_000), deadline: performance.now() + 45_000 };
-  const label = `quick-${round}-${target.name}`;
-  const ns = await measureNonStream(target, limits, NON_STREAM, `${label}-ns`);
-  const cpu = await measureStreams(target, mock, limits, PLANS.cpu, `${label}-cpu`);
-  const fanout = await measureStreams(target, mock, limits, PLANS.fanout, `${label}-fanout`);
-  const first = await measureStreams(target, mock, limits, PLANS.first, `${label}-first`);
-  return {
-    cpuPerRequest: (ns.cpu?.ms ?? Number.NaN) / (ns.cpu?.n ?? 1),
-    p50: ns.sequential.p50,
-    rps: ns.rps,
-    cpuPerStream: (cpu.cpu?.ms ?? Number.NaN) / (cpu.cpu?.n ?? 1),
-    fanoutP99: fanout.chunk.p99,
-    firstChunk: first.first.p50,
-    problems: [...ns.problems, ...cpu.problems, ...fanout.problems, ...first.problems],
+/**
+ * One round over targets running side by side: each load is run on every target in turn (the
+ * order reversed each round) before the next load starts, so the figures a ratio compares are
+ * seconds apart and a slow spell of the machine falls on both sides of it.
+ * @param {Target[]} targets @param {MockUpstream} mock @param {number} round
+ * @returns {Promise<Map<string, Round>>}
+ */
+async function measureRound(targets, mock, round) {
+  const limits = { signal: AbortSignal.timeout(120_000), deadline: performance.now() + 90_000 };
+  const order = round % 2 === 0 ? targets : [...targets].reverse();
+  /**
+   * @template T
+   * @param {(target: Target, label: string) => Promise<T>} measure
+   * @returns {Promise<Map<string, T>>}
+   */
+  const inTurn = async (measure) => {
+    /** @type {Map<string, T>} */
+    const byTarget = new Map();
+    for (const target of order) {
+      byTarget.set(target.name, await measure(target, `quick-${round}-${target.name}`));
+      mock.requests.length = 0;
+    }
+    return byTarget;
   };
+  const ns = await inTurn((target, label) => measureNonStream(target, limits, NON_STREAM, `${label}-ns`));
+  /** @param {keyof typeof PLANS} plan */
+  const streams = (plan) =>
+    inTurn((target, label) => measureStreams(target, mock, limits, PLANS[plan], `${label}-${plan}`));
+  const cpu = await streams('cpu');
+  const fanout = await streams('fanout');
+  const first = await streams('first');
+  return new Map(
+    targets.map((target) => {
+      const n = ns.get(target.name);
+      const [c, f, t] = [cpu, fanout, first].map((phase) => phase.get(target.name));
+      if (!n || !c || !f || !t) throw new Error(`${target.name} was not measured`);
+      /** @type {Round} */
+      const measured = {
+        cpuPerRequest: (n.cpu?.ms ?? Number.NaN) / (n.cpu?.n ?? 1),
+        p50: n.sequential.p50,
+        rps: n.rps,
+        cpuPerStream: (c.cpu?.ms ?? Number.NaN) / (c.cpu?.n ?? 1),
+        fanoutP99: f.chunk.p99,
+        firstChunk: t.first.p50,
+        problems: [...n.problems, ...c.problems, ...f.problems, ...t.problems],
+      };
+      return [target.name, measured];
+    }),
+  );
 }
 
 /**
@@ -142,15 +173,14 @@ export async function runQuick(specs) {
   const large = await startLargeAnswerServer();
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const spec of specs) {
-        const target = await startTarget(spec, mock);
-        try {
-          const measured = await measureRound(target, mock, round);
-          rounds.set(target.name, [...(rounds.get(target.name) ?? []), measured]);
-        } finally {
-          await target.stop();
-        }
-        mock.requests.length = 0;
+      /** @type {Target[]} */
+      const targets = [];
+      try {
+        for (const spec of specs) targets.push(await startTarget(spec, mock));
+        for (const [name, measured] of await measureRound(targets, mock, round))
+          rounds.set(name, [...(rounds.get(name) ?? []), measured]);
+      } finally {
+        await Promise.all(targets.map((target) => target.stop()));
       }
     }
     for (const spec of specs) {

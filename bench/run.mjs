@@ -191,12 +191,12 @@ async function buildForShortRun() {
 }
 
 /**
- * `--short`: the floor and the plain proxy, 3 interleaved rounds of the hot path's targets (issue
+ * `--short`: the floor and the plain proxy side by side, 5 rounds of the hot path's targets (issue
  * 15), in under a minute. Writes bench/.out/short.md.
  */
 async function runShort() {
   await buildForShortRun();
-  console.error('measuring floor and proxy, 3 interleaved rounds…');
+  console.error('measuring floor and proxy side by side, 5 interleaved rounds…');
   const run = await runQuick([{ kind: 'floor' }, PLAIN_PROXY]);
   const problems = quickProblems(run.rounds);
   writeReport('short.md', [

@@ -3,6 +3,7 @@
 // each variant. Workers run under Miniflare directly: wrangler dev would add its own proxy hop and
 // an inspector, which are not part of production.
 import { Miniflare } from 'miniflare';
+import { workerdPids } from './cpu.mjs';
 import { productionSettings } from './production.mjs';
 
 /** @typedef {import('../test/mock-upstream/server.d.mts').MockUpstream} MockUpstream */
@@ -36,6 +37,8 @@ export const MOCK_PLACEHOLDER = '{MOCK}';
  * @property {URL} base OpenAI base URL, ending in `/v1/`
  * @property {string} authorization what the client sends
  * @property {boolean} runsWorker whether workerd CPU is meaningful for it
+ * @property {readonly number[]} pids its own workerd processes (none for direct), so that two
+ *   targets can run side by side and each be measured alone
  * @property {Readonly<Record<string, unknown>>} streamFields extra fields for streamed request bodies
  * @property {() => Promise<void>} stop
  */
@@ -105,10 +108,12 @@ export async function startTarget(spec, mock) {
       base,
       authorization: `Bearer ${UPSTREAM_KEY}`,
       runsWorker: false,
+      pids: [],
       streamFields: {},
       stop: async () => {},
     };
   }
+  const before = new Set(workerdPids());
   const worker =
     spec.kind === 'floor'
       ? await startWorker(
@@ -134,5 +139,6 @@ export async function startTarget(spec, mock) {
           true,
         );
   const streamFields = spec.kind === 'proxy' ? (spec.variant.streamFields ?? {}) : {};
-  return { name, authorization: `Bearer ${CLIENT_KEY}`, runsWorker: true, streamFields, ...worker };
+  const pids = workerdPids().filter((pid) => !before.has(pid));
+  return { name, authorization: `Bearer ${CLIENT_KEY}`, runsWorker: true, pids, streamFields, ...worker };
 }
