@@ -124,16 +124,15 @@ export function admitCaller(env: Env, caller: Caller, reserve: Amounts): Promise
     : admitRequest(env.QUOTA, caller, reserve);
 }
 
-/** Replaces the upstream's rate-limit headers (the owner's account) with the caller's own. */
+/** The longest an answer's end waits for its slot to be freed. */
+const RELEASE_WAIT_MS = 1_000;
+
 /**
  * Where requests in flight are counted, the slot is freed after the body's last byte has been
  * taken by the client and before the body closes, so a client that sends its next request as soon
  * as this one's stream ends finds the slot free (settling, which also frees it, runs later). The
  * extra pipe is native: no JavaScript per chunk, and only for keys with `max_parallel`.
  */
-/** The longest an answer's end waits for its slot to be freed. */
-const RELEASE_WAIT_MS = 1_000;
-
 export function freeingSlotAtEnd(
   response: Response,
   ticket: Ticket | undefined,
@@ -159,6 +158,7 @@ export function freeingSlotAtEnd(
   return new Response(readable, response);
 }
 
+/** Replaces the upstream's rate-limit headers (the owner's account) with the caller's own. */
 export function withCallerLimits(response: Response, ticket: Ticket | undefined): Response {
   if (!ticket) return response;
   for (const name of [...response.headers.keys()]) {
