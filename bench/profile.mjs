@@ -2,7 +2,9 @@
 // `npm run bench:profile`: where the Worker's own CPU goes. Builds the bundle unminified, runs it
 // under Miniflare with the V8 inspector on, drives a load against the mock upstream while the
 // sampling profiler runs, and prints self time per function, grouped into the request's stages.
-// Usage: npm run bench:profile -- [non-stream|stream] [requests] [VAR=value ...]
+// Usage: npm run bench:profile -- [non-stream|stream|isolate] [requests] [VAR=value ...]
+// `isolate` profiles bench/isolate-worker.js's loop (no network, console.log silenced) and adds
+// the time per source module of the bundle: the request's stages, in one table.
 // (Node 20 needs --experimental-websocket for the inspector's WebSocket; the npm script passes it.)
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +13,7 @@ import { Miniflare } from 'miniflare';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
 import { buildWorker } from './build.mjs';
 import { keepAliveAgent, send } from './http.mjs';
+import { loop, mockAnswer, startLoop } from './isolate.mjs';
 import { pool } from './pool.mjs';
 import { productionSettings } from './production.mjs';
 import { CLIENT_KEY, UPSTREAM_KEY } from './targets.mjs';
@@ -78,9 +81,82 @@ function selfTimes(profile) {
   return { total, rows: [...byFunction].sort((a, b) => b[1] - a[1]) };
 }
 
+/**
+ * Time per source module: each sample goes to the bundle module (esbuild's `// src/…` markers)
+ * of its innermost frame in the bundle, so runtime calls count for the code that made them.
+ * @param {any} profile @param {string} bundle the unminified bundle's text
+ */
+function moduleTimes(profile, bundle) {
+  /** @type {string[]} */
+  const moduleAt = [];
+  let current = '(bundle prelude)';
+  for (const line of bundle.split('\n')) {
+    current = /^\/\/ ((?:src|node_modules)\/\S+)/.exec(line)?.[1] ?? current;
+    moduleAt.push(current);
+  }
+  /** @type {Map<number, any>} */
+  const nodes = new Map(profile.nodes.map((/** @type {any} */ node) => [node.id, node]));
+  /** @type {Map<number, number>} */
+  const parents = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
+  /** @param {number} id */
+  const owner = (id) => {
+    for (let at = /** @type {number | undefined} */ (id); at !== undefined; at = parents.get(at)) {
+      const frame = nodes.get(at)?.callFrame;
+      if (frame?.url.endsWith('/proxy.js') || frame?.url === 'proxy.js')
+        return moduleAt[frame.lineNumber] ?? '?';
+      if (frame?.url.endsWith('isolate-worker.js')) return 'bench loop and fake upstream';
+    }
+    return `(${nodes.get(id)?.callFrame.functionName || 'runtime'})`;
+  };
+  /** @type {Map<string, number>} */
+  const times = new Map();
+  profile.samples.forEach((/** @type {number} */ nodeId, /** @type {number} */ index) => {
+    const name = owner(nodeId);
+    times.set(name, (times.get(name) ?? 0) + (profile.timeDeltas[index + 1] ?? 0));
+  });
+  return [...times].sort((a, b) => b[1] - a[1]);
+}
+
+/** `isolate`: the in-isolate loop under the profiler. */
+async function profileIsolate() {
+  const count = Number(countArg);
+  const target = await startLoop(await mockAnswer(), `${OUT}/build/index.js`, INSPECTOR_PORT);
+  try {
+    await loop(target.url, 'proxy', 1000, '&quiet');
+    const inspector = await inspectorSocket(`http://127.0.0.1:${INSPECTOR_PORT}`);
+    await inspector.call('Profiler.enable');
+    await inspector.call('Profiler.setSamplingInterval', { interval: 50 });
+    await inspector.call('Profiler.start');
+    await loop(target.url, 'proxy', count, '&quiet');
+    const { profile } = await inspector.call('Profiler.stop');
+    inspector.close();
+    fs.mkdirSync(OUT, { recursive: true });
+    fs.writeFileSync(`${OUT}/isolate.cpuprofile`, JSON.stringify(profile));
+    const { total, rows } = selfTimes(profile);
+    console.log(`isolate: ${count} requests, sampled time ${(total / count).toFixed(1)} µs/request`);
+    console.log("by source module (the request's stages):");
+    for (const [name, micros] of moduleTimes(profile, fs.readFileSync(`${OUT}/build/index.js`, 'utf8'))) {
+      if (micros / count < 1) break;
+      console.log(
+        `${(micros / count).toFixed(1).padStart(8)} µs/req  ${((100 * micros) / total).toFixed(1).padStart(5)}%  ${name}`,
+      );
+    }
+    console.log('by function:');
+    for (const [name, micros] of rows.slice(0, 30)) {
+      console.log(
+        `${(micros / count).toFixed(2).padStart(8)} µs/req  ${((100 * micros) / total).toFixed(1).padStart(5)}%  ${name}`,
+      );
+    }
+  } finally {
+    await target.stop();
+  }
+}
+
 async function main() {
   process.chdir(ROOT);
   await buildWorker(`${OUT}/build`, AbortSignal.timeout(120_000), ['--minify', 'false']);
+  if (kind === 'isolate') return profileIsolate();
   const prod = productionSettings();
   const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
   const floor = process.env['PROFILE_FLOOR'] === '1';

@@ -12,6 +12,7 @@ import { buildWorker, bundleSize } from './build.mjs';
 import { measureCache, measureNonStream, measureStreams } from './measure.mjs';
 import { quickProblems, quickReport, runQuick } from './quick.mjs';
 import { renderReport } from './report.mjs';
+import { isolateReport, runIsolate } from './isolate.mjs';
 import { relaysReport, runRelays } from './relays.mjs';
 import { runSurface, surfaceReport } from './surface.mjs';
 import { productionSettings } from './production.mjs';
@@ -174,6 +175,7 @@ async function main() {
     if (process.argv.includes('--short')) return await runShort();
     if (process.argv.includes('--surface')) return await runSurfaceOnly();
     if (process.argv.includes('--relays')) return await runRelaysOnly();
+    if (process.argv.includes('--isolate')) return await runIsolateOnly();
     return await runAll(abort.signal);
   } finally {
     clearTimeout(guard);
@@ -244,6 +246,25 @@ async function runRelaysOnly() {
     '',
   ]);
   return run.problems.length === 0;
+}
+
+/**
+ * `--isolate`: the proxy's own work per request, without the network (bench/isolate.mjs).
+ * Writes bench/.out/isolate.md.
+ */
+async function runIsolateOnly() {
+  await buildForShortRun();
+  console.error('measuring floor and proxy in-isolate, 5 rounds…');
+  const perRequest = await runIsolate();
+  writeReport('isolate.md', [
+    "# openai-edge-proxy benchmark: the proxy's own work, in-isolate",
+    '',
+    isolateReport(perRequest),
+    '',
+    ranFor([]),
+    '',
+  ]);
+  return true; // a failed request throws
 }
 
 /** @param {readonly string[]} problems */
