@@ -60,16 +60,21 @@ export function upstreamRequestHeaders(client: Headers, upstream: UpstreamAuth):
   return headers;
 }
 
+/** `name` as a Headers object iterates it: lower-cased. */
 function isForwardedResponseHeader(name: string): boolean {
-  const lower = name.toLowerCase();
-  return RESPONSE_HEADERS.has(lower) || RESPONSE_HEADER_PREFIXES.some((prefix) => lower.startsWith(prefix));
+  return RESPONSE_HEADERS.has(name) || RESPONSE_HEADER_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 
-/** An allow-listed header whose value holds a secret in any form is dropped, not rewritten. */
-export function clientResponseHeaders(upstream: Headers, redactor: Redactor): Headers {
-  const headers = new Headers();
-  for (const [name, value] of upstream) {
-    if (isForwardedResponseHeader(name) && !redactor.finds(value)) headers.set(name, value);
-  }
+/**
+ * An allow-listed header whose value holds a secret in any form is dropped, not rewritten. A plain
+ * record, not a Headers object: the Response is built from it directly, and a Headers in between
+ * would cost a runtime call per header twice over (10 µs a request; `npm run bench -- --isolate`).
+ * Iteration already joins repeated names (the one exception, `set-cookie`, is never forwarded).
+ */
+export function clientResponseHeaders(upstream: Headers, redactor: Redactor): Record<string, string> {
+  const headers: Record<string, string> = {};
+  upstream.forEach((value, name) => {
+    if (isForwardedResponseHeader(name) && !redactor.finds(value)) headers[name] = value;
+  });
   return headers;
 }
