@@ -79,8 +79,8 @@ const WORKERS = /** @type {Record<string, Fetcher>} */ ({ floor, proxy });
 export default {
   /** The ledger's consumer, as in production. @param {unknown} batch @param {LoopEnv} env @param {unknown} ctx */
   queue: (batch, env, ctx) => proxy.queue(batch, env, ctx),
-  /** @param {Request} request @param {LoopEnv} env @param {Context} ctx */
-  async fetch(request, env, ctx) {
+  /** @param {Request} request @param {LoopEnv} env */
+  async fetch(request, env) {
     const url = new URL(request.url);
     const worker = WORKERS[url.searchParams.get('worker') ?? ''];
     const count = Number(url.searchParams.get('n') ?? 0);
@@ -108,17 +108,12 @@ export default {
       const response = await worker.fetch(call, env, loopCtx);
       const body = await response.arrayBuffer();
       if (response.status !== 200) {
-        return new Response(
-          `request ${index} answered ${response.status}: ${new TextDecoder().decode(body)}`,
-          {
-            status: 500,
-          },
-        );
+        const text = new TextDecoder().decode(body);
+        return new Response(`request ${index} answered ${response.status}: ${text}`, { status: 500 });
       }
       bytes += body.byteLength;
     }
     await Promise.allSettled(background);
-    ctx.waitUntil(Promise.resolve());
     return Response.json({ requests: count, bytes });
   },
 };
