@@ -4,9 +4,11 @@
 // process spends is the Worker's JavaScript and runtime API calls alone. No sockets, no HTTP
 // parsing: the part of a request's cost that the network's noise hides in the end-to-end runs.
 //
-// `?worker=floor` runs the floor's logic (forward, pass the answer through); `?worker=proxy` the
-// deploy bundle, imported as `./proxy.js` (bench/isolate.mjs names it so). Both get the same fake
-// upstream: the mock's answer (its headers and body, taken from the mock at start) in two chunks.
+// `?worker=floor` runs bench/floor-worker.js (forward, pass the answer through); `?worker=proxy`
+// the deploy bundle, imported as `./proxy.js` (bench/isolate.mjs names it so). Both get the same
+// fake upstream: the mock's answer (its headers and body, taken from the mock at start) in two
+// chunks.
+import floorWorker from './floor-worker.js';
 import proxy from './proxy.js';
 
 // The proxy's Durable Object classes must be exported by the main module.
@@ -58,20 +60,10 @@ async function fakeFetch(/** @type {unknown} */ _url, /** @type {RequestInit | u
   return new Response(stream, { status: 200, headers });
 }
 
-/** The floor's logic (bench/floor-worker.js), against the same fake upstream. @type {Fetcher} */
+/** The floor Worker itself, pointed at the fake upstream. @type {Fetcher} */
 const floor = {
-  async fetch(request) {
-    const url = new URL(request.url);
-    const up = await fetch(`http://upstream.invalid${url.pathname}`, {
-      method: request.method,
-      headers: {
-        authorization: 'Bearer sk-upstream',
-        'content-type': request.headers.get('content-type') ?? 'application/json',
-      },
-      body: await request.arrayBuffer(),
-    });
-    return new Response(up.body, up);
-  },
+  fetch: (request, _env, ctx) =>
+    floorWorker.fetch(request, { UP: 'http://upstream.invalid', KEY: 'sk-upstream' }, ctx),
 };
 
 const WORKERS = /** @type {Record<string, Fetcher>} */ ({ floor, proxy });
@@ -88,7 +80,8 @@ export default {
     upstreamAnswer(env);
     globalThis.fetch = /** @type {typeof fetch} */ (fakeFetch);
     // Profiling only: with the inspector attached, each console.log costs ~100x what it does
-    // without one, and would drown every other stage (`npm run bench:profile -- isolate`).
+    // without one, and would drown every other stage (`npm run bench:profile -- isolate`). It
+    // stays silenced for this isolate's life: each Miniflare the profiler starts does only that.
     if (url.searchParams.has('quiet')) console.log = () => {};
     // Each request's waitUntil work (settlement, log line, ledger row) is awaited before the
     // loop answers, so its CPU is counted too.
@@ -113,7 +106,12 @@ export default {
       }
       bytes += body.byteLength;
     }
-    await Promise.allSettled(background);
+    // A failing log line or ledger write would make the proxy look cheaper: it fails the run.
+    const failed = (await Promise.allSettled(background)).filter((result) => result.status === 'rejected');
+    if (failed.length > 0) {
+      const reason = String(/** @type {PromiseRejectedResult} */ (failed[0]).reason);
+      return new Response(`${failed.length} requests' background work failed: ${reason}`, { status: 500 });
+    }
     return Response.json({ requests: count, bytes });
   },
 };

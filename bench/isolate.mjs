@@ -4,7 +4,8 @@
 // bundle against an in-memory upstream; the workerd process's CPU over each loop, divided by its
 // requests, is what one request costs in JavaScript and runtime calls. A fresh Miniflare per
 // round, floor and proxy in alternating order. On this 2-core VM the end-to-end CPU figures swing
-// by ±15% between runs; these swing by about ±5%, which makes a 30 µs change visible.
+// by ±15% and more between runs; the proxy's own work here stayed within 415 to 513 µs over five
+// runs, which makes a change of about 50 µs visible in one run.
 import fs from 'node:fs';
 import { Miniflare } from 'miniflare';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
@@ -16,8 +17,6 @@ import { BUNDLE_PATH, CLIENT_KEY, UPSTREAM_KEY } from './targets.mjs';
 const ROUNDS = 5;
 const REQUESTS = 4000;
 const WARM_UP = 1000;
-/** Hop-by-hop headers of the mock's HTTP/1.1 answer: a Worker's fetch never shows them. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding']);
 
 /** The mock's answer to one chat completion, as the fake upstream replays it. */
 export async function mockAnswer() {
@@ -28,7 +27,8 @@ export async function mockAnswer() {
       headers: { authorization: `Bearer ${UPSTREAM_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello.' }] }),
     });
-    const headers = [...response.headers].filter(([name]) => !HOP_BY_HOP.has(name));
+    // All of them, hop-by-hop ones included: a Worker's fetch shows those too.
+    const headers = [...response.headers];
     return JSON.stringify({ headers, body: await response.text() });
   } finally {
     await mock.close();
@@ -37,16 +37,18 @@ export async function mockAnswer() {
 
 /**
  * @param {string} answer the mock's answer (JSON) @param {string} bundlePath
- * @param {number} [inspectorPort] for the profiler
+ * @param {{ inspectorPort?: number, bindings?: Record<string, string> }} [options] for the
+ *   profiler: its inspector, and Worker settings (`STREAM_RELAY=checked`)
  * @returns {Promise<{ url: string, pids: number[], stop: () => Promise<void> }>}
  */
-export async function startLoop(answer, bundlePath, inspectorPort) {
+export async function startLoop(answer, bundlePath, { inspectorPort, bindings = {} } = {}) {
   const prod = productionSettings();
   const before = new Set(workerdPids());
   const mf = new Miniflare({
     modulesRoot: 'bench',
     modules: [
       { type: 'ESModule', path: 'bench/isolate-worker.js' },
+      { type: 'ESModule', path: 'bench/floor-worker.js' },
       { type: 'ESModule', path: 'bench/proxy.js', contents: fs.readFileSync(bundlePath, 'utf8') },
     ],
     compatibilityDate: prod.compatibilityDate,
@@ -62,6 +64,7 @@ export async function startLoop(answer, bundlePath, inspectorPort) {
       OPENAI_API_KEY: UPSTREAM_KEY,
       PROXY_KEYS: CLIENT_KEY,
       CACHE_TTL: '0',
+      ...bindings,
       ISOLATE_ANSWER: answer,
     },
     host: '127.0.0.1',
@@ -72,7 +75,13 @@ export async function startLoop(answer, bundlePath, inspectorPort) {
       stderr.pipe(process.stderr);
     },
   });
-  const url = String(await mf.ready);
+  let url;
+  try {
+    url = String(await mf.ready);
+  } catch (error) {
+    await mf.dispose().catch(() => undefined);
+    throw error;
+  }
   const pids = workerdPids().filter((pid) => !before.has(pid));
   return { url, pids, stop: () => mf.dispose() };
 }
@@ -110,18 +119,18 @@ export async function runIsolate({ bundlePath = BUNDLE_PATH, rounds = ROUNDS, re
       await target.stop();
     }
   }
-  return perRequest;
+  return { ...perRequest, requests };
 }
 
-/** @param {Record<'floor' | 'proxy', number[]>} perRequest */
+/** @param {{ floor: number[], proxy: number[], requests: number }} perRequest */
 export function isolateReport(perRequest) {
   const floor = median(perRequest.floor);
   const proxy = median(perRequest.proxy);
   const rounds = (/** @type {number[]} */ values) => values.map((value) => value.toFixed(0)).join(' / ');
   return [
-    `| in-isolate CPU per non-streamed request (median of ${perRequest.floor.length} rounds of ${REQUESTS}) | µs | rounds |`,
+    `| in-isolate CPU per non-streamed request (median of ${perRequest.floor.length} rounds of ${perRequest.requests}) | µs | rounds |`,
     '| --- | --- | --- |',
-    `| floor: forward, pass the answer through (with the fake upstream's own cost) | ${floor.toFixed(0)} | ${rounds(perRequest.floor)} |`,
+    `| floor: bench/floor-worker.js, the answer passed through (with the fake upstream's own cost) | ${floor.toFixed(0)} | ${rounds(perRequest.floor)} |`,
     `| proxy: the deploy bundle, wrangler.toml's [vars] (ledger on), CACHE_TTL=0 | ${proxy.toFixed(0)} | ${rounds(perRequest.proxy)} |`,
     `| **the proxy's own work** (proxy − floor) | **${(proxy - floor).toFixed(0)}** | |`,
     '',

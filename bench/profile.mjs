@@ -59,6 +59,9 @@ async function inspectorSocket(url) {
   };
 }
 
+/** The profiler's name for samples taken while the thread waited. */
+const IDLE = '(idle)';
+
 /** @param {any} profile */
 function selfTimes(profile) {
   /** @type {Map<number, any>} */
@@ -74,6 +77,7 @@ function selfTimes(profile) {
   let total = 0;
   for (const [nodeId, micros] of hits) {
     const frame = nodes.get(nodeId)?.callFrame;
+    if (frame?.functionName === IDLE) continue; // waiting, not running: not part of any total
     const name = `${frame?.functionName || '(anonymous)'} ${path.basename(frame?.url ?? '')}:${(frame?.lineNumber ?? 0) + 1}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + micros);
     total += micros;
@@ -106,12 +110,16 @@ function moduleTimes(profile, bundle) {
       if (frame?.url.endsWith('/proxy.js') || frame?.url === 'proxy.js')
         return moduleAt[frame.lineNumber] ?? '?';
       if (frame?.url.endsWith('isolate-worker.js')) return 'bench loop and fake upstream';
+      if (frame?.url.endsWith('floor-worker.js')) return 'the floor Worker';
     }
-    return `(${nodes.get(id)?.callFrame.functionName || 'runtime'})`;
+    // V8's own entries are already in brackets: (program), (garbage collector).
+    const name = nodes.get(id)?.callFrame.functionName || 'runtime calls outside any module';
+    return name.startsWith('(') ? name : `(${name})`;
   };
   /** @type {Map<string, number>} */
   const times = new Map();
   profile.samples.forEach((/** @type {number} */ nodeId, /** @type {number} */ index) => {
+    if (nodes.get(nodeId)?.callFrame.functionName === IDLE) return;
     const name = owner(nodeId);
     times.set(name, (times.get(name) ?? 0) + (profile.timeDeltas[index + 1] ?? 0));
   });
@@ -121,20 +129,26 @@ function moduleTimes(profile, bundle) {
 /** `isolate`: the in-isolate loop under the profiler. */
 async function profileIsolate() {
   const count = Number(countArg);
-  const target = await startLoop(await mockAnswer(), `${OUT}/build/index.js`, INSPECTOR_PORT);
+  const worker = process.env['PROFILE_FLOOR'] === '1' ? 'floor' : 'proxy';
+  const target = await startLoop(await mockAnswer(), `${OUT}/build/index.js`, {
+    inspectorPort: INSPECTOR_PORT,
+    bindings: extra,
+  });
   try {
-    await loop(target.url, 'proxy', 1000, '&quiet');
+    await loop(target.url, worker, 1000, '&quiet');
     const inspector = await inspectorSocket(`http://127.0.0.1:${INSPECTOR_PORT}`);
     await inspector.call('Profiler.enable');
     await inspector.call('Profiler.setSamplingInterval', { interval: 50 });
     await inspector.call('Profiler.start');
-    await loop(target.url, 'proxy', count, '&quiet');
+    await loop(target.url, worker, count, '&quiet');
     const { profile } = await inspector.call('Profiler.stop');
     inspector.close();
     fs.mkdirSync(OUT, { recursive: true });
     fs.writeFileSync(`${OUT}/isolate.cpuprofile`, JSON.stringify(profile));
     const { total, rows } = selfTimes(profile);
-    console.log(`isolate: ${count} requests, sampled time ${(total / count).toFixed(1)} µs/request`);
+    console.log(
+      `isolate (${worker}): ${count} requests, sampled time ${(total / count).toFixed(1)} µs/request, idle excluded`,
+    );
     console.log("by source module (the request's stages):");
     for (const [name, micros] of moduleTimes(profile, fs.readFileSync(`${OUT}/build/index.js`, 'utf8'))) {
       if (micros / count < 1) break;

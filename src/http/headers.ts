@@ -60,7 +60,7 @@ export function upstreamRequestHeaders(client: Headers, upstream: UpstreamAuth):
   return headers;
 }
 
-/** `name` as a Headers object iterates it: lower-cased. */
+/** `name` must be lower-case, as iterating a Headers object yields it. */
 function isForwardedResponseHeader(name: string): boolean {
   return RESPONSE_HEADERS.has(name) || RESPONSE_HEADER_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
@@ -72,7 +72,8 @@ function isForwardedResponseHeader(name: string): boolean {
  * Iteration already joins repeated names (the one exception, `set-cookie`, is never forwarded).
  */
 export function clientResponseHeaders(upstream: Headers, redactor: Redactor): Record<string, string> {
-  const headers: Record<string, string> = {};
+  // No prototype: an allow-listed name can never reach an inherited property.
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   upstream.forEach((value, name) => {
     if (isForwardedResponseHeader(name) && !redactor.finds(value)) headers[name] = value;
   });

@@ -5,6 +5,7 @@ import { canonicalJson } from '../../src/cache/key';
 import { parseProxyKeys } from '../../src/config/proxy-keys';
 import { parseConfig } from '../../src/config/read';
 import { ConfigError } from '../../src/config/values';
+import { clientResponseHeaders } from '../../src/http/headers';
 import { redactErrorText, secretRedactor } from '../../src/http/redact';
 import { formatDuration } from '../../src/quota/admission';
 import { reservation } from '../../src/accounting/reservation';
@@ -235,5 +236,27 @@ describe('the one-minute window in one-second buckets', () => {
     ]);
     expect(total(adjust(window, at(11), -500))).toBe(100);
     expect(adjust(window, at(5), 10)).toEqual(window);
+  });
+});
+
+describe('the response headers a client gets from the upstream', () => {
+  const redactor = secretRedactor(['sk-upstream-secret-0123456789']);
+  it('keeps allow-listed names whatever their case, joins repeats, drops the rest and any secret', () => {
+    const upstream = new Headers([
+      ['X-RateLimit-Remaining-Requests', '1'],
+      ['x-ratelimit-remaining-requests', '2'],
+      ['Retry-After', '3'],
+      ['Content-Type', 'application/json'],
+      ['Set-Cookie', '__cf_bm=abc'],
+      ['Openai-Organization', 'org-1'],
+      ['X-Ratelimit-Limit-Tokens', 'Bearer sk-upstream-secret-0123456789'],
+      ['x-ratelimit-__proto__', 'p'],
+    ]);
+    expect({ ...clientResponseHeaders(upstream, redactor) }).toEqual({
+      'content-type': 'application/json',
+      'retry-after': '3',
+      'x-ratelimit-__proto__': 'p',
+      'x-ratelimit-remaining-requests': '1, 2',
+    });
   });
 });
