@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { Miniflare } from 'miniflare';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
 import { startCpuMeter, workerdPids } from './cpu.mjs';
-import { productionSettings } from './production.mjs';
+import { productionResources, productionSettings } from './production.mjs';
 import { median } from './stats.mjs';
 import { BUNDLE_PATH, CLIENT_KEY, UPSTREAM_KEY } from './targets.mjs';
 
@@ -53,11 +53,7 @@ export async function startLoop(answer, bundlePath, { inspectorPort, bindings = 
     ],
     compatibilityDate: prod.compatibilityDate,
     compatibilityFlags: prod.compatibilityFlags,
-    kvNamespaces: prod.kvNamespaces,
-    durableObjects: prod.durableObjects,
-    queueProducers: prod.queueProducers,
-    queueConsumers: prod.queueConsumers,
-    d1Databases: prod.d1Databases,
+    ...productionResources(prod),
     bindings: {
       ...prod.vars,
       OPENAI_BASE_URL: 'http://upstream.invalid/v1',

@@ -40,6 +40,21 @@ export function productionSettings() {
   return settings;
 }
 
+/**
+ * Miniflare options for production's resources: its KV namespaces and Durable Objects, and the
+ * usage ledger (its queue, the Worker as the queue's consumer, its D1 database).
+ * @param {ProductionSettings} [prod]
+ */
+export function productionResources(prod = productionSettings()) {
+  return {
+    kvNamespaces: prod.kvNamespaces,
+    durableObjects: prod.durableObjects,
+    queueProducers: prod.queueProducers,
+    queueConsumers: prod.queueConsumers,
+    d1Databases: prod.d1Databases,
+  };
+}
+
 /** The child's side: parse and print one JSON line. */
 async function printSettings() {
   const wrangler = await import('wrangler');

@@ -15,7 +15,7 @@ import { buildWorker } from './build.mjs';
 import { keepAliveAgent, send } from './http.mjs';
 import { loop, mockAnswer, startLoop } from './isolate.mjs';
 import { pool } from './pool.mjs';
-import { productionSettings } from './production.mjs';
+import { productionResources, productionSettings } from './production.mjs';
 import { CLIENT_KEY, UPSTREAM_KEY } from './targets.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -179,11 +179,7 @@ async function main() {
     scriptPath: floor ? 'bench/floor-worker.js' : (process.env['PROFILE_SCRIPT'] ?? `${OUT}/build/index.js`),
     compatibilityDate: prod.compatibilityDate,
     compatibilityFlags: prod.compatibilityFlags,
-    kvNamespaces: prod.kvNamespaces,
-    durableObjects: prod.durableObjects,
-    queueProducers: prod.queueProducers,
-    queueConsumers: prod.queueConsumers,
-    d1Databases: prod.d1Databases,
+    ...productionResources(prod),
     bindings: floor
       ? { UP: new URL(mock.url).origin, KEY: UPSTREAM_KEY }
       : {

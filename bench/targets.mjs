@@ -4,7 +4,7 @@
 // an inspector, which are not part of production.
 import { Miniflare } from 'miniflare';
 import { workerdPids } from './cpu.mjs';
-import { productionSettings } from './production.mjs';
+import { productionResources, productionSettings } from './production.mjs';
 
 /** @typedef {import('../test/mock-upstream/server.d.mts').MockUpstream} MockUpstream */
 
@@ -66,16 +66,7 @@ async function startWorker(scriptPath, bindings, resources) {
     scriptPath,
     compatibilityDate: prod.compatibilityDate,
     compatibilityFlags: prod.compatibilityFlags,
-    ...(resources
-      ? {
-          kvNamespaces: prod.kvNamespaces,
-          durableObjects: prod.durableObjects,
-          // The usage ledger: its queue, this Worker as the consumer, and its D1 database.
-          queueProducers: prod.queueProducers,
-          queueConsumers: prod.queueConsumers,
-          d1Databases: prod.d1Databases,
-        }
-      : {}),
+    ...(resources ? productionResources(prod) : {}),
     bindings,
     host: '127.0.0.1',
     port: 0,
