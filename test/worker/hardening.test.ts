@@ -219,6 +219,25 @@ describe('the ledger loses nothing to one bad event', () => {
     expect(refused.at(-1)).toBe('poison');
   });
 
+  it('holds only the request that opens a batch, until the batch is on the queue', async () => {
+    const batches: UsageRow[][] = [];
+    const queue = {
+      async sendBatch(messages: Iterable<MessageSendRequest<UsageRow>>) {
+        batches.push([...messages].map((message) => message.body));
+      },
+    } as unknown as Queue<UsageRow>;
+    const row = (caller: string) => rowOf({ ...usageEvent(record('gpt-4o'), finished, undefined)!, caller });
+    await queueSend(row('drain'), queue, 0); // whatever an earlier test left waiting goes now
+    batches.length = 0;
+    const opening = queueSend(row('batch'), queue, 50);
+    let flushed = false;
+    void opening.then(() => (flushed = true));
+    await queueSend(row('batch'), queue, 50); // joins the batch: its request need not wait
+    expect({ flushed, batches: batches.length }).toEqual({ flushed: false, batches: 0 });
+    await opening;
+    expect(batches.flat().map((sent) => [sent.caller, sent.counters[0]])).toEqual([['batch', 2]]);
+  });
+
   it('drops a malformed message alone when writing a batch', async () => {
     const written: unknown[][] = [];
     const db = {
