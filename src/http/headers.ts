@@ -67,9 +67,10 @@ function isForwardedResponseHeader(name: string): boolean {
 
 /**
  * An allow-listed header whose value holds a secret in any form is dropped, not rewritten. A plain
- * record, not a Headers object: the Response is built from it directly, and a Headers in between
- * would cost a runtime call per header twice over (48 against 37 µs for ~20 upstream headers, timed alone).
- * Iteration already joins repeated names (the one exception, `set-cookie`, is never forwarded).
+ * record, not a Headers object: the Response is built from it directly, where a Headers in
+ * between costs a runtime call per header twice (37 against 48 µs for ~20 upstream headers, timed
+ * alone). Iteration already joins repeated names (the one exception, `set-cookie`, is never
+ * forwarded).
  */
 export function clientResponseHeaders(upstream: Headers, redactor: Redactor): Record<string, string> {
   // No prototype: an allow-listed name can never reach an inherited property.

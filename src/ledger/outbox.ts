@@ -41,7 +41,7 @@ async function flush(queue: Queue<UsageRow>): Promise<void> {
  * requests to join it. The request that opens a batch gets the promise of its flush and keeps the
  * isolate alive with it (`waitUntil`) until the batch is on the queue; the rows that join later
  * are in that same flush, so their requests need not wait too. Holding every request open until
- * the flush cost about 0.07 ms of CPU a request (`npm run bench -- --short`'s conditions, A/B).
+ * the flush cost about 0.08 ms of CPU a request (same-run A/B under `--short`'s conditions).
  * A request that triggers a flush at once (a full batch, or no delay) gets that flush's promise.
  */
 export function send(row: UsageRow, queue: Queue<UsageRow>, flushAfterMs: number): Promise<void> {
