@@ -37,3 +37,19 @@ export async function choosePort(host, { port, source }) {
   }
   throw new Error(`ports ${port}-${port + 19} are all in use on ${host}; choose another with --port N.`);
 }
+
+/**
+ * A free port for a dev server that a script or test starts, chosen below every OS's ephemeral
+ * range (Linux 32768+, macOS and Windows 49152+). `listen(0)` would hand out a port from that range,
+ * and between our check and wrangler's bind any outgoing connection or other `listen(0)` on the
+ * machine may take it: a parallel test run did, and wrangler refused "Address already in use".
+ * @param {string} host
+ * @returns {Promise<number>}
+ */
+export async function freePort(host = '127.0.0.1') {
+  for (let tries = 0; tries < 100; tries += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await isFree(host, port)) return port;
+  }
+  throw new Error(`no free port between 20000 and 32000 on ${host}`);
+}

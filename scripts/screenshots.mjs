@@ -9,12 +9,12 @@
 
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { mintClientToken } from './mint-token.mjs';
 import { keysShot } from './screenshots-keys.mjs';
 import { launchChromium } from './chromium.mjs';
+import { freePort } from './dev-port.mjs';
 
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 375, height: 812 };
@@ -22,16 +22,6 @@ const PHONE = { width: 375, height: 812 };
 const PRICES = { 'echo-1': { input: 2.5, output: 10 } };
 /** Limits for the development key, so the playground shows the caller's remaining allowance. */
 const KEY_LIMITS = 'rpm=60 tpd=200000 usd=5';
-
-/** @returns {Promise<number>} */
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-}
 
 /**
  * Starts `node scripts/dev.mjs` offline and waits for its banner.

@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../scripts/dev-port.mjs';
 import { startMockUpstream, type MockUpstream } from '../mock-upstream/server.mjs';
 
 interface Dev {
@@ -55,14 +56,6 @@ async function stopDev(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const free = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return free;
 }
 
 beforeAll(async () => {
