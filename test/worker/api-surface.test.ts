@@ -459,8 +459,9 @@ describe('media under a dollar budget', () => {
     await lied.settled;
     const afterLie = 1 - charged - (6_240 * 40) / 1e6;
     expect(await remaining()).toBeCloseTo(afterLie, 6);
-    // An edit's input images are not in the bound: usage a few times past it is real, and charged.
-    const edited = await post(
+    // Input tokens are not in the bound (an edit's input images are input too): input usage a few
+    // times past it is real, and charged in full.
+    const heavyInput = await post(
       '/v1/images/generations',
       {
         model: 'gpt-image-1',
@@ -472,8 +473,8 @@ describe('media under a dollar budget', () => {
       auth(key),
       overrides,
     );
-    await edited.response.text();
-    await edited.settled;
+    await heavyInput.response.text();
+    await heavyInput.settled;
     expect(afterLie - (await remaining())).toBeCloseTo((15_000 * 10 + 6_000 * 40) / 1e6, 6);
   });
 });
