@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
+import { AB_DIR, abReport, parseAbTarget, runAb } from './ab.mjs';
 import { buildWorker, bundleSize } from './build.mjs';
 import { measureCache, measureNonStream, measureStreams } from './measure.mjs';
 import { quickProblems, quickReport, runQuick } from './quick.mjs';
@@ -176,6 +177,8 @@ async function main() {
     if (process.argv.includes('--surface')) return await runSurfaceOnly();
     if (process.argv.includes('--relays')) return await runRelaysOnly();
     if (process.argv.includes('--isolate')) return await runIsolateOnly();
+    if (process.argv.includes('--save')) return await saveBuild();
+    if (process.argv.includes('--ab')) return await runAbOnly();
     return await runAll(abort.signal);
   } finally {
     clearTimeout(guard);
@@ -265,6 +268,53 @@ async function runIsolateOnly() {
     '',
   ]);
   return true; // a failed request throws
+}
+
+/** The value after `flag` on the command line, if it was given. @param {string} flag */
+function argAfter(flag) {
+  const at = process.argv.indexOf(flag);
+  return at === -1 ? undefined : process.argv[at + 1];
+}
+
+/** `--save NAME`: the working tree built as `wrangler deploy` would, for a later `--ab NAME`. */
+async function saveBuild() {
+  const name = argAfter('--save') ?? '';
+  if (!/^[\w.-]+$/.test(name)) throw new Error('--save needs a name (letters, digits, . _ -)');
+  console.error(`building the working tree into ${AB_DIR}/${name}…`);
+  await buildWorker(`${AB_DIR}/${name}`, AbortSignal.timeout(120_000));
+  console.error(`saved: npm run bench -- --ab ${name} …`);
+  return true;
+}
+
+/**
+ * `--ab NAME[@VAR=value…] …`: the floor and each saved build, measured in turn (bench/ab.mjs).
+ * `--rounds N` (5) and `--streams N` (100) size it. Writes bench/.out/ab.md.
+ */
+async function runAbOnly() {
+  productionSettings();
+  const options = new Set(['--rounds', '--streams']);
+  const names = process.argv
+    .slice(process.argv.indexOf('--ab') + 1)
+    .filter((arg, index, args) => !arg.startsWith('--') && !options.has(args[index - 1] ?? ''));
+  if (names.length === 0) throw new Error('--ab needs the names of builds saved with --save');
+  const specs = names.map(parseAbTarget);
+  for (const spec of specs) {
+    if (spec.kind === 'proxy' && spec.bundle && !fs.existsSync(spec.bundle))
+      throw new Error(`--ab: no build at ${spec.bundle}; make it with npm run bench -- --save NAME`);
+  }
+  const rounds = Number(argAfter('--rounds') ?? 5);
+  const streams = Number(argAfter('--streams') ?? 100);
+  console.error(`measuring the floor and ${names.join(', ')} in turn, ${rounds} rounds…`);
+  const run = await runAb(specs, { rounds, streams });
+  writeReport('ab.md', [
+    '# openai-edge-proxy benchmark: same-run A/B',
+    '',
+    abReport(run.rounds),
+    '',
+    `Each build runs with wrangler.toml's [vars] and CACHE_TTL=0, plus the settings its name carries. ${ranFor(run.problems)}`,
+    '',
+  ]);
+  return run.problems.length === 0;
 }
 
 /** @param {readonly string[]} problems */

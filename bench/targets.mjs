@@ -28,7 +28,8 @@ export const MOCK_PLACEHOLDER = '{MOCK}';
 /**
  * `relay` makes the floor watch a streamed answer one of the ways a Worker could (see
  * bench/floor-worker.js); without it the floor passes the body through untouched.
- * @typedef {{ kind: 'direct' } | { kind: 'floor', relay?: string } | { kind: 'proxy', variant: Variant }} TargetSpec
+ * `bundle` runs another build of the proxy than the one `npm run bench` makes (`--ab`).
+ * @typedef {{ kind: 'direct' } | { kind: 'floor', relay?: string } | { kind: 'proxy', variant: Variant, bundle?: string }} TargetSpec
  */
 
 /**
@@ -113,7 +114,7 @@ export async function startTarget(spec, mock) {
           false,
         )
       : await startWorker(
-          BUNDLE_PATH,
+          spec.bundle ?? BUNDLE_PATH,
           {
             ...productionSettings().vars,
             OPENAI_BASE_URL: mock.url,
