@@ -99,6 +99,11 @@ function pause(ms: number, until?: Promise<unknown>): Promise<undefined> {
   return Promise.race([elapsed, until?.then(() => undefined) ?? elapsed]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * At least one byte per read, never more. In workerd, while a read of one tee branch waits for
+ * more bytes than have arrived, the other branch (the client's) gets nothing either: a read of
+ * 64 KiB at least, or `arrayBuffer()`, would hold the whole stream back from the client.
+ */
 function largeReader(stream: ReadableStream<Uint8Array>): Reader {
   try {
     const byob = stream.getReader({ mode: 'byob' });
