@@ -43,7 +43,11 @@ const streamPlan = (streams) => ({ streams, concurrency: 1, count: 4, size: 10, 
  */
 export function parseAbTarget(arg) {
   const [name = '', ...settings] = arg.split('@');
-  if (name === 'floor') return settings[0] ? { kind: 'floor', relay: settings[0] } : { kind: 'floor' };
+  if (name === 'floor') {
+    // The plain floor is every run's reference already; a second would merge into its rows.
+    if (!settings[0]) throw new Error('--ab: the floor always runs; name saved builds, or floor@RELAY');
+    return { kind: 'floor', relay: settings[0] };
+  }
   if (!/^[\w.-]+$/.test(name)) throw new Error(`--ab: "${name}" is not a name saved with --save`);
   /** @type {Record<string, string>} */
   const bindings = { CACHE_TTL: '0' };

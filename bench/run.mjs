@@ -304,6 +304,8 @@ async function runAbOnly() {
   }
   const rounds = Number(argAfter('--rounds') ?? 5);
   const streams = Number(argAfter('--streams') ?? 100);
+  if (!Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(streams) || streams < 1)
+    throw new Error('--ab: --rounds and --streams take a whole number of at least 1');
   console.error(`measuring the floor and ${names.join(', ')} in turn, ${rounds} rounds…`);
   const run = await runAb(specs, { rounds, streams });
   writeReport('ab.md', [
