@@ -5,10 +5,9 @@
 // the floor and each named bundle in turn, every round with a fresh mock and fresh Miniflares,
 // the order reversed every other round, and prints the median of the rounds beside each round.
 // A name may carry settings: `after@USAGE_LEDGER=false@STREAM_RELAY=checked`.
-import { startMockUpstream } from '../test/mock-upstream/server.mjs';
-import { measureNonStream, measureStreams } from './measure.mjs';
+import { cpuPerItem, measureNonStream, measureStreams } from './measure.mjs';
 import { median } from './stats.mjs';
-import { UPSTREAM_KEY, startTarget } from './targets.mjs';
+import { inRounds } from './targets.mjs';
 
 /** @typedef {import('./targets.mjs').TargetSpec} TargetSpec */
 
@@ -65,43 +64,22 @@ export function parseAbTarget(arg) {
  * @param {{ rounds: number, streams: number }} options
  * @returns {Promise<{ rounds: Map<string, AbRound[]>, problems: string[] }>}
  */
-export async function runAb(specs, { rounds, streams }) {
-  /** @type {TargetSpec[]} */
-  const all = [{ kind: 'floor' }, ...specs];
-  /** @type {Map<string, AbRound[]>} */
-  const measured = new Map();
-  /** @type {string[]} */
-  const problems = [];
-  for (let round = 0; round < rounds; round++) {
-    const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
-    try {
-      for (const spec of round % 2 === 0 ? all : [...all].reverse()) {
-        const target = await startTarget(spec, mock);
-        try {
-          const limits = { signal: AbortSignal.timeout(180_000), deadline: performance.now() + 150_000 };
-          const label = `ab-${round}-${target.name}`;
-          const ns = await measureNonStream(target, limits, NON_STREAM, `${label}-ns`);
-          const st = await measureStreams(target, mock, limits, streamPlan(streams), `${label}-st`);
-          problems.push(...[...ns.problems, ...st.problems].map((problem) => `${target.name}: ${problem}`));
-          const row = {
-            cpuPerRequest: (ns.cpu?.ms ?? Number.NaN) / (ns.cpu?.n ?? 1),
-            p50: ns.sequential.p50,
-            rps: ns.rps,
-            firstChunk: st.first.p50,
-            requestLeg: st.requestLeg.p50,
-            cpuPerStream: (st.cpu?.ms ?? Number.NaN) / (st.cpu?.n ?? 1),
-          };
-          measured.set(target.name, [...(measured.get(target.name) ?? []), row]);
-        } finally {
-          await target.stop();
-          mock.requests.length = 0;
-        }
-      }
-    } finally {
-      await mock.close();
-    }
-  }
-  return { rounds: measured, problems };
+export function runAb(specs, { rounds, streams }) {
+  return inRounds([{ kind: 'floor' }, ...specs], rounds, async (target, mock, label) => {
+    const limits = { signal: AbortSignal.timeout(180_000), deadline: performance.now() + 150_000 };
+    const ns = await measureNonStream(target, limits, NON_STREAM, `ab-${label}-ns`);
+    const st = await measureStreams(target, mock, limits, streamPlan(streams), `ab-${label}-st`);
+    /** @type {AbRound} */
+    const row = {
+      cpuPerRequest: cpuPerItem(ns.cpu),
+      p50: ns.sequential.p50,
+      rps: ns.rps,
+      firstChunk: st.first.p50,
+      requestLeg: st.requestLeg.p50,
+      cpuPerStream: cpuPerItem(st.cpu),
+    };
+    return { row, problems: [...ns.problems, ...st.problems] };
+  });
 }
 
 /** @type {ReadonlyArray<[keyof AbRound, string, 'ratio' | 'plus']>} */

@@ -17,6 +17,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** Worker CPU over `n` requests or streams; `ticks` shows how coarse the figure is. */
 /** @typedef {{ ms: number, ticks: number, n: number }} CpuUse */
 
+/** Worker CPU ms per request or stream; NaN when the target runs no Worker. @param {CpuUse | undefined} cpu */
+export const cpuPerItem = (cpu) => (cpu?.ms ?? Number.NaN) / (cpu?.n ?? 1);
+
 /**
  * @typedef {object} NonStreamResult
  * @property {Summary} sequential latency, one request at a time

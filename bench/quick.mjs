@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { startMockUpstream } from '../test/mock-upstream/server.mjs';
 import { keepAliveAgent, send } from './http.mjs';
-import { measureNonStream, measureStreams } from './measure.mjs';
+import { cpuPerItem, measureNonStream, measureStreams } from './measure.mjs';
 import { median } from './stats.mjs';
 import { startTarget } from './targets.mjs';
 
@@ -148,10 +148,10 @@ async function measureRound(targets, mock, round) {
       if (!n || !c || !f || !t) throw new Error(`${target.name} was not measured`);
       /** @type {Round} */
       const measured = {
-        cpuPerRequest: (n.cpu?.ms ?? Number.NaN) / (n.cpu?.n ?? 1),
+        cpuPerRequest: cpuPerItem(n.cpu),
         p50: n.sequential.p50,
         rps: n.rps,
-        cpuPerStream: (c.cpu?.ms ?? Number.NaN) / (c.cpu?.n ?? 1),
+        cpuPerStream: cpuPerItem(c.cpu),
         fanoutP99: f.chunk.p99,
         firstChunk: t.first.p50,
         requestLeg: t.requestLeg.p50,

@@ -4,10 +4,9 @@
 // comes or every 250 ms (the proxy's way), and through JavaScript reads with no tee; the proxy
 // runs as production does. Each is CPU per stream against the untouched floor, in interleaved
 // rounds. This is the evidence for why a watched stream cannot cost 1.5x the floor (issue 15).
-import { startMockUpstream } from '../test/mock-upstream/server.mjs';
-import { measureStreams } from './measure.mjs';
+import { cpuPerItem, measureStreams } from './measure.mjs';
 import { median } from './stats.mjs';
-import { UPSTREAM_KEY, startTarget } from './targets.mjs';
+import { inRounds } from './targets.mjs';
 
 /** @typedef {import('./targets.mjs').TargetSpec} TargetSpec */
 
@@ -38,31 +37,12 @@ export async function runRelays(proxySpec) {
     { kind: 'floor', relay: 'js' },
     proxySpec,
   ];
-  /** @type {Map<string, number[]>} */
-  const rows = new Map();
-  /** @type {string[]} */
-  const problems = [];
-  const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
-  try {
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const spec of specs) {
-        const target = await startTarget(spec, mock);
-        try {
-          const limits = { signal: AbortSignal.timeout(120_000), deadline: performance.now() + 90_000 };
-          const result = await measureStreams(target, mock, limits, PLAN, `relays-${round}-${target.name}`);
-          problems.push(...result.problems.map((problem) => `${target.name}: ${problem}`));
-          const perStream = (result.cpu?.ms ?? Number.NaN) / (result.cpu?.n ?? 1);
-          rows.set(target.name, [...(rows.get(target.name) ?? []), perStream]);
-        } finally {
-          await target.stop();
-          mock.requests.length = 0;
-        }
-      }
-    }
-  } finally {
-    await mock.close();
-  }
-  return { rows, problems };
+  const run = await inRounds(specs, ROUNDS, async (target, mock, label) => {
+    const limits = { signal: AbortSignal.timeout(120_000), deadline: performance.now() + 90_000 };
+    const result = await measureStreams(target, mock, limits, PLAN, `relays-${label}`);
+    return { row: cpuPerItem(result.cpu), problems: result.problems };
+  });
+  return { rows: run.rounds, problems: run.problems };
 }
 
 /** @param {Map<string, number[]>} rows */

@@ -3,6 +3,7 @@
 // each variant. Workers run under Miniflare directly: wrangler dev would add its own proxy hop and
 // an inspector, which are not part of production.
 import { Miniflare } from 'miniflare';
+import { startMockUpstream } from '../test/mock-upstream/server.mjs';
 import { workerdPids } from './cpu.mjs';
 import { productionResources, productionSettings } from './production.mjs';
 
@@ -133,4 +134,40 @@ export async function startTarget(spec, mock) {
   const streamFields = spec.kind === 'proxy' ? (spec.variant.streamFields ?? {}) : {};
   const pids = workerdPids().filter((pid) => !before.has(pid));
   return { name, authorization: `Bearer ${CLIENT_KEY}`, runsWorker: true, pids, streamFields, ...worker };
+}
+
+/**
+ * Each of `specs` measured in turn, `rounds` times: a fresh mock each round, each target started
+ * and stopped around its measurement (so no two Workers compete for the CPU), the order reversed
+ * every other round so drift over a round does not favour one side.
+ * @template R
+ * @param {readonly TargetSpec[]} specs
+ * @param {number} rounds
+ * @param {(target: Target, mock: MockUpstream, label: string) => Promise<{ row: R, problems: readonly string[] }>} measure
+ * @returns {Promise<{ rounds: Map<string, R[]>, problems: string[] }>}
+ */
+export async function inRounds(specs, rounds, measure) {
+  /** @type {Map<string, R[]>} */
+  const measured = new Map();
+  /** @type {string[]} */
+  const problems = [];
+  for (let round = 0; round < rounds; round++) {
+    const mock = await startMockUpstream({ apiKey: UPSTREAM_KEY });
+    try {
+      for (const spec of round % 2 === 0 ? specs : [...specs].reverse()) {
+        const target = await startTarget(spec, mock);
+        try {
+          const result = await measure(target, mock, `${round}-${target.name}`);
+          problems.push(...result.problems.map((problem) => `${target.name}: ${problem}`));
+          measured.set(target.name, [...(measured.get(target.name) ?? []), result.row]);
+        } finally {
+          await target.stop();
+          mock.requests.length = 0;
+        }
+      }
+    } finally {
+      await mock.close();
+    }
+  }
+  return { rounds: measured, problems };
 }
