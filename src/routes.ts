@@ -41,6 +41,13 @@ export type StreamFinish =
   /** A final `….done` or `….completed` event (speech, transcription, images). */
   | 'final-event';
 
+/**
+ * What a successful answer's body may be besides Server-Sent Events: JSON; JSON or text
+ * (transcripts as `text`, `srt`, `vtt`); or audio, whatever its type. Anything else is not this
+ * route's answer, and is refused rather than passed on unread.
+ */
+export type AnswerBody = 'json' | 'json-or-text' | 'audio';
+
 /** How a route's requests are priced; see `accounting/`. */
 export type Pricing = 'tokens' | 'free' | 'speech' | 'transcription' | 'images';
 
@@ -71,6 +78,7 @@ export interface Route {
   readonly streamFinish: StreamFinish | undefined;
   /** Stream usage comes only when asked for (`stream_options.include_usage`). */
   readonly usageOnRequest: boolean;
+  readonly answerBody: AnswerBody;
   /** The request may name built-in tools the provider bills per call (the Responses API's `tools`). */
   readonly toolFees: boolean;
   readonly pricing: Pricing;
@@ -96,6 +104,7 @@ const ANSWER: Omit<Route, 'name' | 'method' | 'pattern' | 'kind'> = {
   choiceFields: [],
   streamFinish: undefined,
   usageOnRequest: false,
+  answerBody: 'json',
   toolFees: false,
   pricing: 'free',
 };
@@ -154,13 +163,22 @@ export const ROUTES: readonly Route[] = [
   }),
   post('embeddings', '/v1/embeddings', { cacheable: true, pricing: 'tokens' }),
   post('moderations', '/v1/moderations', { defaultModel: 'omni-moderation-latest' }),
-  post('audio.speech', '/v1/audio/speech', { streamFinish: 'final-event', pricing: 'speech' }),
+  post('audio.speech', '/v1/audio/speech', {
+    streamFinish: 'final-event',
+    answerBody: 'audio',
+    pricing: 'speech',
+  }),
   post('audio.transcriptions', '/v1/audio/transcriptions', {
     body: 'multipart',
     streamFinish: 'final-event',
+    answerBody: 'json-or-text',
     pricing: 'transcription',
   }),
-  post('audio.translations', '/v1/audio/translations', { body: 'multipart', pricing: 'transcription' }),
+  post('audio.translations', '/v1/audio/translations', {
+    body: 'multipart',
+    answerBody: 'json-or-text',
+    pricing: 'transcription',
+  }),
   post('images.generations', '/v1/images/generations', {
     streamFinish: 'final-event',
     choiceFields: ['n'],

@@ -3,6 +3,7 @@ import type { Caller } from '../access/caller';
 import type { Config } from '../config/read';
 import { isStreamed, type JsonBody } from '../http/body';
 import { answerChangingHeaders } from '../http/headers';
+import { closesWhole } from '../http/json-bytes';
 import type { Ending } from '../relay/answer';
 import type { Route } from '../routes';
 import { parseCacheControl } from './control';
@@ -70,13 +71,22 @@ export async function lookUpCache(request: CacheRequest): Promise<CacheLookup> {
   const storedAt = Date.now();
   const store = (ending: Ending | undefined) => {
     const entry =
-      ending?.complete && ending.body
+      ending?.complete && ending.body && replayable(ending.contentType, ending.body)
         ? { body: ending.body, status: ending.status, contentType: ending.contentType, storedAt }
         : undefined;
     flight?.land(entry);
     return entry ? writeEntry(request.kv, key, entry, config.cacheTtlSeconds) : undefined;
   };
   return { status: 'miss', store };
+}
+
+/**
+ * A stream is stored only once it finished normally; a JSON answer only if it is whole. An upstream
+ * that cut its answer short (a `content-length` shorter than its body) must not have the cut
+ * answer replayed for an hour.
+ */
+function replayable(contentType: string, body: ArrayBuffer): boolean {
+  return contentType.toLowerCase().startsWith('text/event-stream') || closesWhole(new Uint8Array(body));
 }
 
 function ageSeconds(entry: CacheEntry): number {

@@ -7,6 +7,7 @@ import type { RequestContext } from '../context/context';
 import { ProxyError, badRequest, logFailure } from '../errors';
 import { readBytes } from '../http/body';
 import { jsonResponse } from '../http/json-response';
+import { scanJsonBody } from '../http/json-scan';
 import { isObject } from '../lib/json';
 import { keyEvents, listKeys, recordChange, type KeyEvent } from '../keys/directory';
 import { keyHash, mintKey, newKeyId } from '../keys/format';
@@ -32,6 +33,8 @@ const admin =
 async function jsonBody(request: IRequest, optional = false): Promise<unknown> {
   const bytes = await readBytes(request, MAX_BODY_BYTES);
   if (bytes.byteLength === 0 && optional) return {};
+  // As on /v1: `{"name":"a","name":"b"}` is refused, not read as whichever a parser keeps.
+  scanJsonBody(bytes);
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch {

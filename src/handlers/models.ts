@@ -8,7 +8,7 @@ import type { CallerContext } from '../context/context';
 import { unknownUrl } from '../errors';
 import { jsonResponse } from '../http/json-response';
 import { admitCaller, withCallerLimits } from '../quota/admission';
-import { upstreamError } from '../relay/answer';
+import { upstreamError } from '../relay/failed-answer';
 import { isSafeModelId } from '../routes';
 import { catalogue } from '../routing/catalogue';
 import { modelNotFound } from '../routing/resolve';

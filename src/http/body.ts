@@ -52,10 +52,19 @@ export function isStreamed(body: JsonBody): boolean {
   return body.json['stream'] === true;
 }
 
-const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+/** The decoder keeps a byte order mark, so that a second one fails to parse rather than go upstream. */
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * A UTF-8 byte order mark is not JSON: some upstreams' parsers skip it and some refuse the body
+ * (or read it otherwise), so the proxy reads and forwards the body without it.
+ */
+function withoutBom(bytes: Uint8Array): Uint8Array {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+}
 
 export async function readJsonBody(request: Request, limit: number, route: Route): Promise<JsonBody> {
-  const bytes = await readBytes(request, limit);
+  const bytes = withoutBom(await readBytes(request, limit));
   if (bytes.byteLength === 0) {
     throw new ProxyError(400, 'invalid_json', 'Request body is empty; send a JSON object.');
   }

@@ -66,6 +66,12 @@ function isForwardedResponseHeader(name: string): boolean {
 }
 
 /**
+ * An answer is one caller's: the upstream's `cache-control` crosses only when it keeps shared
+ * caches out (OpenAI's streams say `no-cache, must-revalidate`), never a `public, max-age`.
+ */
+const keepsSharedCachesOut = (value: string) => /\b(?:no-store|no-cache|private)\b/i.test(value);
+
+/**
  * An allow-listed header whose value holds a secret in any form is dropped, not rewritten. A plain
  * record, not a Headers object: the Response is built from it directly, where a Headers in
  * between costs a runtime call per header twice (37 against 48 µs for ~20 upstream headers, timed
@@ -76,7 +82,8 @@ export function clientResponseHeaders(upstream: Headers, redactor: Redactor): Re
   // No prototype: an allow-listed name can never reach an inherited property.
   const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   upstream.forEach((value, name) => {
-    if (isForwardedResponseHeader(name) && !redactor.finds(value)) headers[name] = value;
+    if (!isForwardedResponseHeader(name) || redactor.finds(value)) return;
+    if (name !== 'cache-control' || keepsSharedCachesOut(value)) headers[name] = value;
   });
   return headers;
 }

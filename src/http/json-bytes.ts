@@ -28,3 +28,28 @@ export function valueStart(bytes: Uint8Array, from: number): number {
 
 const isSpace = (byte: number | undefined) =>
   byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+
+/**
+ * Whether `bytes` hold one whole JSON object or array, nothing cut off: its brackets close, and
+ * only white space follows. Not a validation (JSON.parse is that), but an answer that broke off,
+ * or that was not JSON, fails it at the cost of one pass over its brackets.
+ */
+export function closesWhole(bytes: Uint8Array): boolean {
+  let index = 0;
+  while (isSpace(bytes[index])) index++;
+  if (bytes[index] !== 0x7b && bytes[index] !== 0x5b) return false;
+  let depth = 0;
+  for (; index < bytes.length; index++) {
+    const byte = bytes[index];
+    if (byte === QUOTE) {
+      index = stringEnd(bytes, index) - 1;
+      // A string that never closes, or closes on the last byte: either way no bracket closes.
+      if (index >= bytes.length - 1) return false;
+    } else if (byte === 0x7b || byte === 0x5b) depth++;
+    else if ((byte === 0x7d || byte === 0x5d) && --depth === 0) {
+      for (index++; index < bytes.length; index++) if (!isSpace(bytes[index])) return false;
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,6 +1,7 @@
 // Keeps configured secrets out of anything a client can read, in every form a client could turn
-// back into the secret: verbatim, JSON `\u0041`-style escapes, URL-encoding, and base64 (of the
-// secret alone or inside `Bearer <secret>`, at each of base64's three alignments).
+// back into the secret: verbatim, JSON `\u0041`-style escapes, URL-encoding, HTML character
+// references (`&#65;`, `&#x41;`), and base64 (of the secret alone or inside `Bearer <secret>`, at
+// each of base64's three alignments).
 
 export interface Redactor {
   /** True when `text` holds any secret in any of those forms. */
@@ -47,23 +48,36 @@ const unescapeJson = (text: string) =>
 const unescapeUrl = (text: string) =>
   text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
+const CHARACTER_REFERENCE = /&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g;
+
+/** HTML's numeric character references undone (an error page a browser shows), for looking. */
+const unescapeHtml = (text: string) =>
+  text.replace(CHARACTER_REFERENCE, (whole, hex: string | undefined, decimal: string | undefined) => {
+    const code = hex === undefined ? Number(decimal) : parseInt(hex, 16);
+    return code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+  });
+
 const JSON_ESCAPE = /\\u[0-9a-fA-F]{4}|\\\//;
 const NONE: readonly string[] = [];
 const URL_ESCAPE = /%[0-9a-fA-F]{2}/;
 
 /**
  * The readings of `text` a client could make besides the text itself: JSON-unescaped, then
- * URL-decoded. Each is made only where such an escape is present, which in answers is rare: most
- * texts are searched as they are and never copied.
+ * URL-decoded, then with HTML character references undone. Each is made only where such an
+ * escape is present, which in answers is rare: most texts are searched as they are and never
+ * copied.
  */
 function otherReadings(text: string): readonly string[] {
-  if (!text.includes('\\') && !text.includes('%')) return NONE;
+  if (!text.includes('\\') && !text.includes('%') && !text.includes('&#')) return NONE;
   const json = JSON_ESCAPE.test(text) ? unescapeJson(text) : text;
   const url = URL_ESCAPE.test(json) ? unescapeUrl(json) : json;
-  return [json, url].filter((reading, index, all) => reading !== text && all.indexOf(reading) === index);
+  const html = url.includes('&#') ? unescapeHtml(url) : url;
+  return [json, url, html].filter(
+    (reading, index, all) => reading !== text && all.indexOf(reading) === index,
+  );
 }
 
-/** One character as written, as JSON may escape it, or as a URL may encode it. */
+/** One character as written, as JSON may escape it, as a URL may encode it, or as HTML may. */
 function spelledChar(char: string): string {
   const literal = char.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const code = char.charCodeAt(0);
@@ -72,7 +86,8 @@ function spelledChar(char: string): string {
     /[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit,
   );
   const slash = char === '/' ? '|\\\\/' : '';
-  return `(?:${literal}|\\\\u00${hex.join('')}|%${hex.join('')}${slash})`;
+  const html = `&#0*${code};|&#[xX]0*${hex.join('').replace(/^0(?=.)/, '')};`;
+  return `(?:${literal}|\\\\u00${hex.join('')}|%${hex.join('')}|${html}${slash})`;
 }
 
 /**
@@ -109,8 +124,8 @@ export function secretRedactor(secrets: readonly (string | undefined)[]): Redact
       }
       return redacted;
     },
-    // A character spelled as a JSON `\u00XX` escape takes six.
-    longestForm: 6 * Math.max(0, ...needles.map((needle) => needle.length)),
+    // A character spelled as an HTML reference, as read above, takes up to ten (`&#0000065;`).
+    longestForm: 10 * Math.max(0, ...needles.map((needle) => needle.length)),
   };
 }
 

@@ -4,12 +4,12 @@ import type { AnswerEnding } from '../accounting/settle';
 import { toolCallsIn, usageInJsonText } from '../accounting/usage';
 import { createdIdInJson, createdInJson, type CreatedObject } from '../stored/names';
 import type { Config } from '../config/read';
-import { ProxyError, errorTypeFor, openAiError } from '../errors';
+import { ProxyError } from '../errors';
 import { clientResponseHeaders } from '../http/headers';
-import { jsonResponse } from '../http/json-response';
-import { redactErrorText, type Redactor } from '../http/redact';
+import type { Redactor } from '../http/redact';
 import { concatBytes, toArrayBuffer } from '../lib/bytes';
-import type { Route } from '../routes';
+import type { AnswerBody, Route } from '../routes';
+import { unexpectedAnswer, upstreamError } from './failed-answer';
 import { relayInJs } from './js-relay';
 import { relayLargeBody } from './large-body';
 import { relayNative } from './native-relay';
@@ -63,34 +63,22 @@ export const LARGE_BODY_BYTES = 2 * 1024 * 1024;
 
 const decoder = new TextDecoder();
 
-/** How an answer's body is relayed: as events, as text to redact, or as bytes passed through. */
-function bodyKind(contentType: string): 'events' | 'text' | 'bytes' {
+/**
+ * How an answer's body is relayed: as events, as text to redact, as bytes passed through (audio
+ * only), or not at all: a type the route never returns is refused, not passed on unread.
+ */
+function bodyKind(contentType: string, answers: AnswerBody): 'events' | 'text' | 'bytes' | 'unexpected' {
   const type = contentType.toLowerCase();
   if (type.startsWith('text/event-stream')) return 'events';
-  return type.startsWith('application/json') || type.includes('+json') || type.startsWith('text/')
-    ? 'text'
-    : 'bytes';
+  if (type.startsWith('application/json') || type.includes('+json')) return 'text';
+  if (answers === 'json') return 'unexpected';
+  if (type.startsWith('text/')) return 'text';
+  return answers === 'audio' ? 'bytes' : 'unexpected';
 }
 
-function isOpenAiError(text: string): boolean {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return typeof parsed === 'object' && parsed !== null && 'error' in parsed;
-  } catch {
-    return false;
-  }
-}
-
-/** Upstream error bodies pass through (status, retry headers, body) with secrets redacted. */
-export async function upstreamError(upstream: Response, redactor: Redactor): Promise<Response> {
-  const headers = clientResponseHeaders(upstream.headers, redactor);
-  const text = redactErrorText(await upstream.text(), redactor);
-  if (isOpenAiError(text)) return new Response(text, { status: upstream.status, headers });
-  // A load balancer's HTML page is not something an SDK can show; wrap it in OpenAI's shape.
-  const message = `The upstream answered ${upstream.status} without an OpenAI error body: ${text.slice(0, 200)}`;
-  const type = errorTypeFor(upstream.status);
-  return jsonResponse(openAiError(message, 'upstream_error', { type }), { status: upstream.status, headers });
-}
+/** The body broke off (a connection lost, a body that does not decode): the upstream's fault. */
+const brokenOff = () =>
+  new ProxyError(502, 'upstream_incomplete', "The upstream's answer broke off before its end.");
 
 export async function answerFromUpstream(upstream: Response, options: AnswerOptions): Promise<Answer> {
   const { status } = upstream;
@@ -104,15 +92,22 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
       status >= 400 ? await upstreamError(upstream, redactor) : new Response(upstream.body, init);
     return { response, ended: ended({ complete: false }) };
   }
-  const kind = bodyKind(contentType);
+  const kind = bodyKind(contentType, options.route.answerBody);
+  if (kind === 'unexpected') throw await unexpectedAnswer(upstream, redactor);
   if (kind === 'events') return relayStream(upstream.body, { ...options, status, contentType, init });
   // Audio and images are bytes a client plays or shows, relayed as they come on the native path.
   if (kind === 'bytes')
     return { response: new Response(upstream.body, init), ended: ended({ complete: true }) };
-  const read = await readUpTo(upstream, LARGE_BODY_BYTES);
+  const read = await readUpTo(upstream, LARGE_BODY_BYTES).catch((): never => {
+    throw brokenOff();
+  });
   if (read.rest) {
     // A stored response this large still leads with its id, which is recorded before it goes out.
-    const head = options.creates ? await readHead(read.head, read.rest) : read.head;
+    const head = options.creates
+      ? await readHead(read.head, read.rest).catch((): never => {
+          throw brokenOff();
+        })
+      : read.head;
     const large = relayLargeBody(head, read.rest, { redactor, keepBytes: options.keepBytes });
     const ending = large.ended.then(({ bytes, ...rest }) => ({
       status,

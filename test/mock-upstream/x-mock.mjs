@@ -54,10 +54,17 @@ function sendStatus({ x, res, headers, sendJson }) {
       ? { 'retry-after': '1', 'retry-after-ms': '20', 'x-ratelimit-remaining-requests': '0' }
       : {};
   if (typeof x.body !== 'string') return sendJson(status, errors.forStatus(status), extra);
-  // A raw body imitates something in front of OpenAI answering, e.g. an HTML 502.
+  // A raw body imitates something in front of OpenAI answering, e.g. an HTML 502, with any
+  // `headers`; `cutAfter` declares the whole body's length but loses the connection after that
+  // many bytes.
+  const body = Buffer.from(x.body);
+  const cutAfter = typeof x.cutAfter === 'number' ? x.cutAfter : undefined;
   res.writeHead(status, {
     ...headers(typeof x.contentType === 'string' ? x.contentType : 'text/html'),
     ...extra,
+    ...(typeof x.headers === 'object' && x.headers !== null ? x.headers : {}),
+    ...(cutAfter === undefined ? {} : { 'content-length': String(body.length) }),
   });
-  res.end(x.body);
+  if (cutAfter === undefined) return res.end(body);
+  res.write(body.subarray(0, cutAfter), () => setTimeout(() => res.socket?.destroy(), 20));
 }

@@ -33,7 +33,7 @@ export async function send(input: string | Request, init?: RequestInit, override
   return { response, settled: waitOnExecutionContext(ctx), disconnect };
 }
 
-/** A JSON POST with the client key, as an SDK would send it. */
+/** A JSON POST with the client key, as an SDK would send it (text and bytes are sent as they are). */
 export function post(
   path: string,
   body: unknown,
@@ -45,7 +45,7 @@ export function post(
     {
       method: 'POST',
       headers: { authorization: `Bearer ${CLIENT_KEY}`, 'content-type': 'application/json', ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
+      body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
     },
     overrides,
   );

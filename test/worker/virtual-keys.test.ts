@@ -94,6 +94,20 @@ describe('the admin API', () => {
     expect(refused.json).toMatchObject({ error: { param } });
   });
 
+  it('refuses a body naming a field twice, as /v1 does, rather than keep whichever a parser keeps', async () => {
+    const { response } = await send(
+      '/admin/api/keys',
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: '{"name":"first","name":"second"}',
+      },
+      BASE,
+    );
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: { code: 'duplicate_key', param: 'name' } });
+  });
+
   it('counts a name in characters, and may create a key disabled', async () => {
     const emoji = await adminCall('POST', '/admin/api/keys', { name: '😀'.repeat(64) });
     expect(emoji.status).toBe(201);
