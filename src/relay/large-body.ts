@@ -71,7 +71,8 @@ async function pump(
   } catch {
     // The client left, the upstream broke, or a secret resisted redaction: end here, incomplete.
     await reader.cancel().catch(() => undefined);
-    await writer.abort().catch(() => undefined);
+    // A reason, so the runtime's log of the broken response says why rather than `undefined`.
+    await writer.abort(new Error('The answer was cut off before its end.')).catch(() => undefined);
     return { complete: false };
   }
   const usage = usageInJsonText(tail);
