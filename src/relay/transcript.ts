@@ -91,6 +91,14 @@ export class Transcript {
     else this.chunks.push(chunk);
   }
 
+  /**
+   * The stream's stored object is still to be named: the client's answer waits on its id, so
+   * the stream is read as it comes until then.
+   */
+  get awaitingId(): boolean {
+    return this.foundId !== undefined;
+  }
+
   /** The stream has sent the event a finished answer ends with (nothing may follow it). */
   get finished(): boolean {
     return isFinished(this.options.finish, this.tail, this.lastEvent);

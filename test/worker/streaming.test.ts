@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { splitScenarioBytes } from '../mock-upstream/server.mjs';
 import { post, received, releaseGate, uniqueTag, upstreamKey } from './helpers';
 
@@ -81,5 +81,35 @@ describe('streaming relay', () => {
       return log[0]?.aborted ? log : undefined;
     });
     expect(upstream?.aborted).toBe(true);
+  });
+});
+
+describe('a stored response streamed', () => {
+  it('reaches the client without waiting for the watch of its copy to tick', async () => {
+    // The answer waits for the stored response's id, read from the watched copy. The copy is read
+    // in ticks once it trickles; with the clock stopped, a client that needed a tick would never
+    // see its first event. The mock sends `response.created` in more than one write.
+    const realTimeout = globalThis.setTimeout;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const stuck = new Promise<'stuck'>((resolve) => realTimeout(() => resolve('stuck'), 3000));
+      const first = (async () => {
+        const { response } = await post('/v1/responses', {
+          model: 'echo-1',
+          user: uniqueTag(),
+          input: 'a b c',
+          stream: true,
+          x_mock: { scenario: 'gated', count: 3 },
+        });
+        const reader = response.body!.getReader();
+        const chunk = await reader.read();
+        await reader.cancel();
+        return new TextDecoder().decode(chunk.value);
+      })();
+      expect(await Promise.race([first, stuck])).toContain('event: response.created');
+    } finally {
+      vi.runOnlyPendingTimers();
+      vi.useRealTimers();
+    }
   });
 });
