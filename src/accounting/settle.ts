@@ -80,8 +80,9 @@ export function settle(outcome: Outcome, terms: Terms): { used: Used; spend: Spe
   const unpriced = terms.price === undefined;
   const { ending } = outcome;
   const streamEnd = ending.streamEnd === undefined ? {} : { streamEnd: ending.streamEnd };
+  // An error costs nothing, so it has nothing to price: the dashboard's "no price" is for answers.
   if (ending.status < 200 || ending.status >= 300) {
-    return { used: NOTHING, spend: { estimated: false, costUsd: 0, unpriced, ...streamEnd } };
+    return { used: NOTHING, spend: { estimated: false, costUsd: 0, unpriced: false, ...streamEnd } };
   }
   if (terms.media) return settleMedia(ending, terms, terms.media);
   const reported = ending.usage && plausible(ending.usage, terms) ? ending.usage : undefined;

@@ -193,7 +193,7 @@ describe('the usage ledger', () => {
   );
 
   it(
-    'charges an aborted stream its estimate, and flags a model with no price',
+    'charges an aborted stream its estimate, and flags a model with no price (an error, which cost nothing, is not flagged)',
     { timeout: 30_000 },
     async () => {
       const { key, overrides, call } = setup({ MODEL_PRICES: '' });
@@ -207,10 +207,14 @@ describe('the usage ledger', () => {
       for (let read = 0; read < 20; read++) await reader.read();
       await aborted.disconnect(reader);
       await aborted.settled;
-      const row = await ledgerRow(caller, 1, overrides);
+      const failed = await call({ user: uniqueTag(), x_mock: { scenario: 'status', status: 404 } });
+      expect(failed.response.status).toBe(404);
+      await failed.response.text();
+      await failed.settled;
+      const row = await ledgerRow(caller, 2, overrides);
       expect(row.output_tokens).toBeGreaterThanOrEqual(Math.ceil((10 * 40) / 4));
       expect(row.output_tokens).toBeLessThan(Math.ceil((200 * 40) / 4));
-      expect(row).toMatchObject({ unpriced: 1, cost_usd: 0 });
+      expect(row).toMatchObject({ requests: 2, errors: 1, unpriced: 1, cost_usd: 0 });
     },
   );
 });
