@@ -7,6 +7,10 @@ import { isolate, revealed } from './dashboard-format.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const WIDTH = 360;
+/** An 11px label character's width, on average (digits and lower case). */
+const CHAR_WIDTH = 6.5;
+/** The longest bar is never shorter than this, however long its value. */
+const MIN_BAR = 60;
 const HEIGHT = 170;
 const PAD = { left: 50, right: 6, top: 8, bottom: 20 };
 
@@ -154,14 +158,25 @@ export function bars(target, rows, format) {
     return target.replaceChildren(empty);
   }
   const rowHeight = 22;
-  const room = WIDTH - 290;
-  const svg = node('svg', { viewBox: `0 0 ${WIDTH} ${rows.length * rowHeight}`, role: 'img' });
+  const texts = rows.map((row) => format(row.value) + (row.flag ? ` ${row.flag}` : ''));
+  // The longest value (with its flag) must fit beside the longest bar: the bars give way to it,
+  // and past that the drawing widens, so it scales down inside its card rather than spill out.
+  const textRoom = Math.max(...texts.map((text) => text.length)) * CHAR_WIDTH;
+  const room = Math.max(MIN_BAR, WIDTH - 206 - textRoom);
+  const width = Math.max(WIDTH, 206 + room + textRoom);
+  const svg = node('svg', { viewBox: `0 0 ${width} ${rows.length * rowHeight}`, role: 'img' });
   const max = Math.max(1e-9, ...rows.map((row) => row.value));
   rows.forEach((row, index) => {
     const y = index * rowHeight;
-    const width = room * (row.value / max);
+    const barWidth = room * (row.value / max);
     svg.append(
-      node('rect', { class: 'series-a', x: 200, y: y + 4, height: rowHeight - 8, width: Math.max(1, width) }),
+      node('rect', {
+        class: 'series-a',
+        x: 200,
+        y: y + 4,
+        height: rowHeight - 8,
+        width: Math.max(1, barWidth),
+      }),
     );
     // The whole name as a tooltip on the group, so the label's own text stays just the name.
     const named = node('g', {});
@@ -169,8 +184,8 @@ export function bars(target, rows, format) {
     const name = shortened(revealed(row.label), 30);
     named.append(node('text', { class: 'label name', x: 194, y: y + 15, 'text-anchor': 'end' }, name));
     svg.append(named);
-    const valueText = format(row.value) + (row.flag ? ` ${row.flag}` : '');
-    svg.append(node('text', { class: row.flag ? 'flag' : 'label', x: 206 + width, y: y + 15 }, valueText));
+    const x = 206 + barWidth;
+    svg.append(node('text', { class: row.flag ? 'flag' : 'label', x, y: y + 15 }, texts[index] ?? ''));
   });
   target.replaceChildren(svg);
 }

@@ -135,7 +135,7 @@ function top(/** @type {any[]} */ rows, /** @type {string} */ field) {
   return rows.slice(0, 10).map((row) => ({
     label: field === 'model' && row.model === '-' ? '(failed requests)' : String(row[field]),
     value: row.cost_usd,
-    flag: row.unpriced ? `(no price: ${number.format(row.unpriced)} req.)` : '',
+    flag: row.unpriced ? `(${number.format(row.unpriced)} unpriced)` : '',
   }));
 }
 

@@ -243,6 +243,22 @@ describe('the dashboard page, fed crafted usage', () => {
     await priced.close();
   });
 
+  it('keeps a flagged value inside its card', async () => {
+    const flagged = await dashboardWith({
+      caller: [row({ caller: 'key_afae09384e2fe4c3', cost_usd: 0.00039, unpriced: 1234 })],
+      model: [row({ model: 'gpt-4o', cost_usd: 0.00039, unpriced: 1234 })],
+      total: row({ cost_usd: 0.00039, unpriced: 1234 }),
+    });
+    for (const chart of ['#chart-callers', '#chart-models']) {
+      const card = (await flagged.locator(chart).boundingBox())!;
+      const flag = flagged.locator(`${chart} svg text.flag`);
+      expect(await flag.textContent()).toBe('$0.00039 (1.2K unpriced)');
+      const text = (await flag.boundingBox())!;
+      expect(text.x + text.width).toBeLessThanOrEqual(card.x + card.width);
+    }
+    await flagged.close();
+  });
+
   it('isolates caller and model names holding bidi controls, and shows the controls', async () => {
     const spoofed = 'user:\u202Enimda';
     const spoofing = await dashboardWith({
