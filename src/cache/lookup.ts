@@ -51,14 +51,17 @@ export async function lookUpCache(request: CacheRequest): Promise<CacheLookup> {
     headers: answerChangingHeaders(request.headers),
     body: request.body.json,
   });
-  if (directives.read) {
+  // A follower gets the answer once it has ended. For a stream that would hold back every token
+  // until the last (and a long one past the follower's wait), so streams neither join nor lead.
+  const shares = directives.read && !isStreamed(request.body);
+  if (shares) {
     const flying = joinFlight(key);
     const joined = flying && (await flying);
     if (joined) return { status: 'hit', response: hitResponse(joined, 0, 'in-flight') };
   }
   // Registered before the KV read, with no await in between, so identical requests that
   // arrive during the read join this one instead of each calling upstream.
-  const flight = directives.read ? startFlight(key) : undefined;
+  const flight = shares ? startFlight(key) : undefined;
   if (directives.read) {
     const entry = await readEntry(request.kv, key);
     const age = entry ? ageSeconds(entry) : 0;

@@ -29,9 +29,35 @@ export function relayInJs(upstream: ReadableStream<Uint8Array>, options: JsRelay
 const encoder = new TextEncoder();
 
 /**
+ * The runtime's pass-through stream has no buffer of its own: a write settles once the client's
+ * side has taken it, and `writer.ready` never waits. Up to this many bytes may be on their way to
+ * a client; past it, reading the upstream waits for the client, as a native relay's would.
+ */
+const MAX_QUEUED_BYTES = 1024 * 1024;
+
+/**
+ * Writes that do not wait for the client to take each chunk (a chunk-by-chunk wait would slow
+ * every stream) but hold the relay once MAX_QUEUED_BYTES are queued, so a client that reads
+ * slowly, or not at all, holds back the upstream rather than fill the isolate's memory.
+ */
+function boundedWrites(writer: WritableStreamDefaultWriter<Uint8Array>) {
+  let queued = 0;
+  return {
+    async write(bytes: Uint8Array): Promise<void> {
+      queued += bytes.byteLength;
+      const written = writer.write(bytes).then(
+        () => void (queued -= bytes.byteLength),
+        () => undefined,
+      );
+      // Writes settle in order: once this one has, every one before it has too.
+      if (queued > MAX_QUEUED_BYTES) await written;
+    },
+  };
+}
+
+/**
  * Events are passed on whole, as soon as their blank line arrives: that is the unit a client acts
- * on, and the unit the proxy may remove. Writes wait only for room in the stream, never for the
- * client to read each chunk.
+ * on, and the unit the proxy may remove.
  */
 async function pump(
   reader: ReadableStreamDefaultReader<Uint8Array>,
@@ -41,6 +67,7 @@ async function pump(
   const { watch, transcript } = options;
   const splitter = new EventSplitter();
   const decoder = new TextDecoder();
+  const queue = boundedWrites(writer);
   let clientGone = false;
   // A client that disconnects errors the writable side: stop the upstream at once, even mid-read.
   writer.closed.catch(() => {
@@ -62,8 +89,7 @@ async function pump(
     if (text !== '') {
       const bytes = encoder.encode(text);
       transcript.keep(bytes);
-      await writer.ready.catch(() => undefined);
-      writer.write(bytes).catch(() => undefined);
+      await queue.write(bytes);
     }
     if (next.done) {
       await writer.close().catch(() => undefined);

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { splitScenarioBytes } from '../mock-upstream/server.mjs';
-import { post, received, uniqueTag, type Overrides } from './helpers';
+import { post, received, releaseGate, uniqueTag, type Overrides } from './helpers';
 
 type Body = Record<string, unknown>;
 
@@ -214,5 +214,22 @@ describe('response cache', () => {
       .sort();
     expect(sources).toEqual(['in-flight', 'in-flight', 'in-flight', 'in-flight', 'upstream']);
     for (const result of results) expect(result.bytes).toEqual(results[0]!.bytes);
+  });
+
+  it('lets an identical stream go upstream at once rather than wait for one in flight to end', async () => {
+    const tag = uniqueTag();
+    const body = chat(tag, { stream: true, x_mock: { scenario: 'gated', count: 3, tag } });
+    const first = await post('/v1/chat/completions', body);
+    const firstReader = first.response.body!.getReader();
+    await firstReader.read(); // The first stream is running, held at its first piece.
+    const waited = new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 3000));
+    const second = await Promise.race([post('/v1/chat/completions', body), waited]);
+    if (second === 'waited') throw new Error('the second stream waited for the first to end');
+    expect(second.response.headers.get('x-cache')).toBe('MISS');
+    const secondReader = second.response.body!.getReader();
+    expect(new TextDecoder().decode((await secondReader.read()).value)).toContain('data: ');
+    for (let release = 0; release < 4; release++) await releaseGate(tag);
+    for (const reader of [firstReader, secondReader]) while (!(await reader.read()).done);
+    expect(await received(tag)).toHaveLength(2);
   });
 });

@@ -113,3 +113,27 @@ describe('a stored response streamed', () => {
     }
   });
 });
+
+describe('the checked relay and a client that does not read', () => {
+  it(
+    'holds back the upstream rather than take the whole stream into memory',
+    { timeout: 20_000 },
+    async () => {
+      const tag = uniqueTag();
+      // 32 MB, sent as fast as the proxy takes it: far more than the socket buffers between the
+      // mock and the proxy hold, so the mock can finish only if the relay reads on regardless.
+      const { response } = await post(
+        '/v1/chat/completions',
+        chatStream(tag, { scenario: 'chunks', count: 2000, size: 16_000, intervalMs: 0 }),
+        {},
+        { STREAM_RELAY: 'checked', CACHE_TTL: '0' },
+      );
+      const reader = response.body!.getReader();
+      await reader.read();
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const [sent] = await received(tag);
+      expect(sent?.finished).toBe(false);
+      await reader.cancel();
+    },
+  );
+});
