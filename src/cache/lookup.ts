@@ -89,8 +89,10 @@ export async function lookUpCache(request: CacheRequest): Promise<CacheLookup> {
  * answer replayed for an hour.
  */
 function replayable(contentType: string, body: ArrayBuffer): boolean {
-  return contentType.toLowerCase().startsWith('text/event-stream') || closesWhole(new Uint8Array(body));
+  return isEventStream(contentType) || closesWhole(new Uint8Array(body));
 }
+
+const isEventStream = (contentType: string) => contentType.toLowerCase().startsWith('text/event-stream');
 
 function ageSeconds(entry: CacheEntry): number {
   return Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000));
@@ -101,11 +103,13 @@ function ageSeconds(entry: CacheEntry): number {
  * `x-cache-source` tells a KV hit from a request that joined an identical one in flight.
  */
 function hitResponse(entry: CacheEntry, age: number, source: 'kv' | 'in-flight'): Response {
-  const headers = {
+  const headers: Record<string, string> = {
     'content-type': entry.contentType,
     'x-cache': 'HIT',
     'x-cache-source': source,
     age: String(age),
   };
+  // As OpenAI's own streams say: nothing between here and the client should hold a stream back.
+  if (isEventStream(entry.contentType)) headers['cache-control'] = 'no-cache, must-revalidate';
   return new Response(entry.body.slice(0), { status: entry.status, headers });
 }

@@ -133,6 +133,9 @@ describe('response cache', () => {
     const replay = await call('/v1/responses', body);
     expect(replay.response.headers.get('x-cache')).toBe('HIT');
     expect(replay.bytes).toEqual(first.bytes);
+    // As the first answer said: nothing in between should hold the replayed stream back.
+    expect(replay.response.headers.get('cache-control')).toBe(first.response.headers.get('cache-control'));
+    expect(replay.response.headers.get('cache-control')).toBe('no-cache, must-revalidate');
   });
 
   it('does not store a stream the client aborted', async () => {
