@@ -128,10 +128,13 @@ export function admitCaller(env: Env, caller: Caller, reserve: Amounts): Promise
 const RELEASE_WAIT_MS = 1_000;
 
 /**
- * Where requests in flight are counted, the slot is freed after the body's last byte has been
- * taken by the client and before the body closes, so a client that sends its next request as soon
- * as this one's stream ends finds the slot free (settling, which also frees it, runs later). The
- * extra pipe is native: no JavaScript per chunk, and only for keys with `max_parallel`.
+ * Where requests in flight are counted, the slot is freed after the body's last byte has passed
+ * and before the client sees its end, so a client that sends its next request as soon as this
+ * one's stream ends finds the slot free (settling, which also frees it, runs later). Only keys
+ * with `max_parallel` pay for the extra stream. It is a standard TransformStream, whose `flush`
+ * runs at exactly that point, because workerd cannot pipe the body the relays build (the readable
+ * of an IdentityTransformStream) into another IdentityTransformStream: such a pipe fails, and the
+ * client's stream would never start.
  */
 export function freeingSlotAtEnd(
   response: Response,
@@ -144,18 +147,13 @@ export function freeingSlotAtEnd(
     ctx.waitUntil(release());
     return response;
   }
-  const { readable, writable } = new IdentityTransformStream();
-  const piped = response.body.pipeTo(writable, { preventClose: true }).then(
-    async () => {
-      // Bounded: a slow key object must not hold the end of every answer (settling frees it too).
-      await withTimeout(release(), RELEASE_WAIT_MS, undefined);
-      // The client may have gone after the last byte: nothing is left to close then.
-      await writable.close().catch(() => undefined);
-    },
-    () => release(),
-  );
-  ctx.waitUntil(piped);
-  return new Response(readable, response);
+  let freed: Promise<void> | undefined;
+  // Bounded: a slow key object must not hold the end of every answer (settling frees it too).
+  const free = () => (freed ??= withTimeout(release(), RELEASE_WAIT_MS, undefined));
+  const freeing = new TransformStream<Uint8Array, Uint8Array>({ flush: () => free() });
+  // A client that leaves, or a body that breaks, ends the pipe early: the slot is freed then.
+  ctx.waitUntil(response.body.pipeTo(freeing.writable).catch(() => free()));
+  return new Response(freeing.readable, response);
 }
 
 /** Replaces the upstream's rate-limit headers (the owner's account) with the caller's own. */

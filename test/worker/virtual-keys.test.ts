@@ -224,6 +224,25 @@ describe('limits are exact under concurrency', () => {
     await open.settled;
   });
 
+  it.each([
+    // The proxy asks for usage and removes it: the JavaScript relay builds the client's body.
+    [{ usd_per_day: 1 }, {}],
+    // The client asked for usage: the native relay, piped so that a disconnect is seen.
+    [{ tpd: 100_000 }, { stream_options: { include_usage: true } }],
+    [{}, { x_mock: { scenario: 'chunks', count: 3, size: 10 } }],
+  ])(
+    'streams to a key with max_parallel and a budget (%j), and frees its slot at the end',
+    async (budget, extra) => {
+      const created = await createKey({ limits: { max_parallel: 1, ...budget } });
+      const streamed = await chatWith(created.key, { stream: true, ...extra });
+      const waited = new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 5000));
+      const text = await Promise.race([streamed.response.text(), waited]);
+      expect(text).toContain('data: [DONE]');
+      expect((await status(created.key)).status).toBe(200);
+      await streamed.settled;
+    },
+  );
+
   it('frees a slot whose request never settled once its lease expires', async () => {
     const created = await createKey({ limits: { max_parallel: 1 } });
     const object = env.VIRTUAL_KEYS.get(env.VIRTUAL_KEYS.idFromName(created.id));
