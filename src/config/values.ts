@@ -1,6 +1,8 @@
 // Small, strict readers for settings; each error names the variable and the rule, never a value
 // that could be a secret.
 
+import { toMicros } from '../lib/dollars';
+
 /** A bad setting. `variable` is what `/healthz` reports; the message adds the rule. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -69,7 +71,7 @@ export const ORIGIN = /^https?:\/\/[^/\s]+$/;
 
 /** A non-negative amount of US dollars, as written (`2`, `0.50`), in whole micro-dollars. */
 export function parseDollars(value: string): number | undefined {
-  return /^\d+(\.\d+)?$/.test(value) ? Math.round(Number(value) * 1_000_000) : undefined;
+  return /^\d+(\.\d+)?$/.test(value) ? toMicros(Number(value)) : undefined;
 }
 
 export function dollars(env: RawEnv, name: string): number {

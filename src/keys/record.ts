@@ -1,5 +1,6 @@
 // A virtual key as the admin API reads and writes it: its stored record, the checks its input
 // must pass (each refusal names the field), and the key object the API answers with.
+import { toMicros } from '../lib/dollars';
 import { badRequest } from '../errors';
 import { isObject } from '../lib/json';
 import { NO_LIMITS, type KeyLimits } from './limits';
@@ -102,7 +103,7 @@ function limits(value: unknown): Partial<KeyLimits> {
       const expected = isDollars(field) ? 'a non-negative number of US dollars' : 'a non-negative integer';
       throw badRequest('invalid_value', `"limits.${field}" must be ${expected}.`, `limits.${field}`);
     }
-    parsed[LIMIT_FIELDS[field]] = isDollars(field) ? Math.round(amount * 1_000_000) : amount;
+    parsed[LIMIT_FIELDS[field]] = isDollars(field) ? toMicros(amount) : amount;
   }
   return parsed;
 }

@@ -108,6 +108,12 @@ describe('the admin API', () => {
     expect(await response.json()).toMatchObject({ error: { code: 'duplicate_key', param: 'name' } });
   });
 
+  it('never rounds a tiny dollar limit down to none, which would lift it', async () => {
+    const created = await createKey({ limits: { usd_total: 0.0000004 } });
+    expect(created.limits).toEqual({ usd_total: 0.000001 });
+    expect((await status(created.key)).status).toBe(429);
+  });
+
   it('counts a name in characters, and may create a key disabled', async () => {
     const emoji = await adminCall('POST', '/admin/api/keys', { name: '😀'.repeat(64) });
     expect(emoji.status).toBe(201);
