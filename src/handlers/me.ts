@@ -8,6 +8,7 @@ import type { CallerContext } from '../context/context';
 import { ProxyError, logFailure } from '../errors';
 import { jsonResponse } from '../http/json-response';
 import type { KeyRefusal, KeyWindow } from '../keys/limits';
+import { refusedKey } from '../quota/key-admission';
 import type { Snapshot } from '../quota/window';
 
 /** A limit as /v1/me shows it. Dollars in dollars; `resets_in_seconds` is null for a total budget. */
@@ -79,8 +80,9 @@ async function allowanceOf(
 ): Promise<{ limits: Record<string, Window>; spend?: Spend }> {
   if (caller.virtualKey) {
     const object = env.VIRTUAL_KEYS.get(env.VIRTUAL_KEYS.idFromName(caller.virtualKey.id));
-    const view = await object.view(Date.now());
-    return view ? { limits: keyWindows(view.windows), spend: view.spend } : { limits: {} };
+    const seen = await object.viewFor(caller.virtualKey.hash, Date.now());
+    if (seen.status !== 'active') refusedKey(seen.status);
+    return { limits: keyWindows(seen.view.windows), spend: seen.view.spend };
   }
   const { limits } = caller;
   if (limits.rpm === 0 && limits.tpd === 0 && limits.microsPerDay === 0) return { limits: {} };
@@ -106,6 +108,7 @@ export async function me(_request: IRequest, context: CallerContext): Promise<Re
   try {
     allowance = await allowanceOf(caller, env);
   } catch (error) {
+    if (error instanceof ProxyError) throw error; // The key no longer opens: refused, as everywhere.
     logFailure('me_failed', error);
     throw new ProxyError(503, 'quota_unavailable', 'The quota service is unavailable; try again shortly.');
   }

@@ -124,6 +124,19 @@ export class VirtualKey extends DurableObject<Env> {
     };
   }
 
+  /**
+   * The key as its holder sees it (`GET /v1/me`): only while `hash` still opens it, so a key just
+   * revoked, disabled or rotated out is refused here too, not shown from an isolate's memory.
+   */
+  async viewFor(
+    hash: string,
+    now: number,
+  ): Promise<{ status: Exclude<KeyStatus, 'active'> } | { status: 'active'; view: KeyView }> {
+    const status = this.status(hash, now);
+    const view = status === 'active' ? await this.view(now) : undefined;
+    return view ? { status: 'active', view } : { status: status === 'active' ? 'revoked' : status };
+  }
+
   /** Whether `hash` opens this key now, and if so its record: what authentication needs. */
   async describe(hash: string, now: number): Promise<{ status: KeyStatus; record?: StoredKey }> {
     const status = this.status(hash, now);

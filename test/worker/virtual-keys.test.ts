@@ -425,6 +425,23 @@ describe('GET /v1/me', () => {
     expect(JSON.stringify(first)).not.toContain(created.key.split('.')[1]);
   });
 
+  it('refuses a key on its very next /v1/me once it is disabled, rotated out or deleted', async () => {
+    const me = async (key: string) =>
+      (await send('/v1/me', { headers: { authorization: `Bearer ${key}` } }, BASE)).response;
+    const created = await createKey();
+    expect((await me(created.key)).status).toBe(200); // Now in this isolate's memory of keys.
+    await adminCall('PATCH', `/admin/api/keys/${created.id}`, { disabled: true });
+    expect(await (await me(created.key)).json()).toMatchObject({ error: { code: 'key_disabled' } });
+    await adminCall('PATCH', `/admin/api/keys/${created.id}`, { disabled: false });
+    expect((await me(created.key)).status).toBe(200);
+    const rotated = await adminCall('POST', `/admin/api/keys/${created.id}/rotate`, { grace_seconds: 0 });
+    expect((await me(created.key)).status).toBe(401);
+    const fresh = rotated.json['key'] as string;
+    expect((await me(fresh)).status).toBe(200);
+    await adminCall('DELETE', `/admin/api/keys/${created.id}`);
+    expect((await me(fresh)).status).toBe(401);
+  });
+
   it('answers a PROXY_KEYS key and an anonymous caller too', async () => {
     const key = `me-${uniqueTag()}`;
     const keyed = await send(
