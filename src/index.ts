@@ -62,7 +62,7 @@ function owned(handler: Handler<RequestContext>, needsAdmin = false) {
   };
 }
 
-const METHODS = { GET: 'get', POST: 'post', DELETE: 'delete' } as const;
+const METHODS = { GET: 'get', POST: 'post', PATCH: 'patch', DELETE: 'delete' } as const;
 
 const HANDLERS: Readonly<Record<Route['kind'], (route: Route) => Handler<CallerContext>>> = {
   generation: generationHandler,
@@ -71,15 +71,14 @@ const HANDLERS: Readonly<Record<Route['kind'], (route: Route) => Handler<CallerC
   stored: storedHandler,
 };
 
-function methodNotAllowed(pattern: string, methods: string) {
+/** The API's paths also answer OPTIONS (CORS preflights); the owner's never do. */
+function methodNotAllowed(pattern: string, methods: string, allow = `${methods}, OPTIONS`) {
   return (request: IRequest): never => {
     throw new ProxyError(
       405,
       'method_not_allowed',
       `${request.method} is not allowed on ${pattern}; use ${methods}.`,
-      {
-        headers: { allow: `${methods}, OPTIONS` },
-      },
+      { headers: { allow } },
     );
   };
 }
@@ -136,14 +135,29 @@ for (const pattern of new Set(ROUTES.map((route) => route.pattern))) {
   );
   router.all(pattern, methodNotAllowed(pattern, methods));
 }
-router.get('/admin/api/usage', owned(usageApi, true));
-router.post('/admin/api/keys', owned(createKey, true));
-router.get('/admin/api/keys', owned(listKeysRoute, true));
-router.get('/admin/api/keys/:id', owned(getKey, true));
-router.patch('/admin/api/keys/:id', owned(changeKey, true));
-router.delete('/admin/api/keys/:id', owned(deleteKey, true));
-router.post('/admin/api/keys/:id/rotate', owned(rotateKey, true));
-router.get('/admin/api/keys/:id/events', owned(keyEventsRoute, true));
+/** The owner's API: it exists only with ADMIN_KEY set, and checks that key itself. */
+const ADMIN_ROUTES: readonly [method: keyof typeof METHODS, pattern: string, Handler<RequestContext>][] = [
+  ['GET', '/admin/api/usage', usageApi],
+  ['POST', '/admin/api/keys', createKey],
+  ['GET', '/admin/api/keys', listKeysRoute],
+  ['GET', '/admin/api/keys/:id', getKey],
+  ['PATCH', '/admin/api/keys/:id', changeKey],
+  ['DELETE', '/admin/api/keys/:id', deleteKey],
+  ['POST', '/admin/api/keys/:id/rotate', rotateKey],
+  ['GET', '/admin/api/keys/:id/events', keyEventsRoute],
+];
+for (const [method, pattern, handler] of ADMIN_ROUTES) router[METHODS[method]](pattern, owned(handler, true));
+// A wrong method on an owner's route is a 405 naming the right ones, as on /v1 (no OPTIONS here).
+for (const pattern of new Set(ADMIN_ROUTES.map(([, pattern]) => pattern))) {
+  const methods = ADMIN_ROUTES.filter((route) => route[1] === pattern)
+    .map(([method]) => method)
+    .join(', ');
+  const refuse = methodNotAllowed(pattern, methods, methods);
+  router.all(
+    pattern,
+    owned(async (request) => refuse(request), true),
+  );
+}
 router.get('/', owned(playgroundPage));
 router.get('/admin', owned(dashboardPage));
 router.get('/assets/*', owned(pageAssets));

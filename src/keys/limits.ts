@@ -38,6 +38,8 @@ interface Lease {
    * kept until then for `at`.
    */
   readonly released?: boolean;
+  /** What it reserved, until it settles (absent in leases stored before this was kept: none). */
+  readonly reserved?: { readonly tokens: number; readonly micros: number };
 }
 
 /** Leases whose requests are still running: what `max_parallel` counts. */
@@ -92,6 +94,39 @@ export function current(usage: KeyUsage, now: number): KeyUsage {
   };
 }
 
+/** What the requests still running have reserved and not yet settled. */
+function reservedInFlight(usage: KeyUsage): { tokens: number; micros: number } {
+  let tokens = 0;
+  let micros = 0;
+  for (const lease of usage.leases) {
+    tokens += lease.reserved?.tokens ?? 0;
+    micros += lease.reserved?.micros ?? 0;
+  }
+  return { tokens, micros };
+}
+
+/**
+ * Whether a budget refusal is only for now: what the requests still running reserved is what
+ * fills the budget, and their answers usually settle for far less. The client is told to try
+ * again shortly rather than that the budget is spent for the day.
+ */
+function heldInFlight(
+  usage: KeyUsage,
+  limits: KeyLimits,
+  reserve: { readonly tokens: number; readonly micros: number },
+): boolean {
+  const held = reservedInFlight(usage);
+  if (held.tokens === 0 && held.micros === 0) return false;
+  const settled = {
+    ...usage,
+    tokensDay: usage.tokensDay - held.tokens,
+    microsDay: usage.microsDay - held.micros,
+    microsMonth: usage.microsMonth - held.micros,
+    microsTotal: usage.microsTotal - held.micros,
+  };
+  return refusal(settled, limits, reserve) === undefined;
+}
+
 /**
  * Why a request reserving `reserve` may not go ahead now. Requests and parallel slots are
  * counted; tokens are refused once spent (a reservation may overshoot by one request); dollars
@@ -115,7 +150,13 @@ export function refusal(
 
 export type KeyDecision =
   | { readonly allowed: true; readonly usage: KeyUsage; readonly lease: string }
-  | { readonly allowed: false; readonly reason: KeyRefusal; readonly usage: KeyUsage };
+  | {
+      readonly allowed: false;
+      readonly reason: KeyRefusal;
+      readonly usage: KeyUsage;
+      /** The budget is full only with what requests still running reserved (see `heldInFlight`). */
+      readonly inFlight: boolean;
+    };
 
 /** Admits one request and reserves what it may use, holding a lease; or says why not. */
 export function admitKey(
@@ -130,7 +171,10 @@ export function admitKey(
   const { now, reserve } = request;
   const usage = current(previous, now);
   const reason = refusal(usage, limits, reserve);
-  if (reason) return { allowed: false, reason, usage };
+  if (reason) {
+    const budget = reason === 'tokens_day' || reason.startsWith('usd');
+    return { allowed: false, reason, usage, inFlight: budget && heldInFlight(usage, limits, reserve) };
+  }
   return {
     allowed: true,
     lease: request.lease,
@@ -142,7 +186,7 @@ export function admitKey(
       microsDay: usage.microsDay + reserve.micros,
       microsMonth: usage.microsMonth + reserve.micros,
       microsTotal: usage.microsTotal + reserve.micros,
-      leases: [...usage.leases, { id: request.lease, until: now + LEASE_MS, at: now }],
+      leases: [...usage.leases, { id: request.lease, until: now + LEASE_MS, at: now, reserved: reserve }],
     },
   };
 }

@@ -36,6 +36,8 @@ export type Admission =
       readonly status: 'active';
       readonly allowed: false;
       readonly reason: KeyRefusal;
+      /** Only what requests still running reserved fills the budget: worth a retry shortly. */
+      readonly inFlight: boolean;
       readonly windows: Partial<Record<KeyRefusal, KeyWindow>>;
     }
   | {
@@ -152,7 +154,8 @@ export class VirtualKey extends DurableObject<Env> {
     const decision = admitKey(this.usage, stored.record.limits, { reserve, now, lease });
     this.usage = decision.usage;
     const open = windows(decision.usage, stored.record.limits, now);
-    if (!decision.allowed) return { status, allowed: false, reason: decision.reason, windows: open };
+    if (!decision.allowed)
+      return { status, allowed: false, reason: decision.reason, inFlight: decision.inFlight, windows: open };
     const lastUsedAt = Math.floor(now / 1000);
     // `last_used_at` is exact while the object is in memory; stored at most once a minute, so a
     // busy key's admission writes its usage alone.

@@ -52,7 +52,29 @@ function message(reason: KeyRefusal, window: KeyWindow, wait: string): string {
   }
 }
 
-function refusal(reason: KeyRefusal, windows: Windows): ProxyError {
+const BUDGET_NAMES: Readonly<Partial<Record<KeyRefusal, string>>> = {
+  tokens_day: 'daily token budget',
+  usd_day: 'daily budget',
+  usd_month: 'monthly budget',
+  usd_total: 'total budget',
+};
+
+/**
+ * The budget is full only with what requests still running reserved; they usually settle for far
+ * less. A short wait, and a retry the SDKs may make on their own.
+ */
+function heldRefusal(reason: KeyRefusal, windows: Windows): ProxyError {
+  const headers = keyLimitHeaders(windows);
+  headers.set('retry-after', '1');
+  headers.set('retry-after-ms', '1000');
+  const budget = BUDGET_NAMES[reason] ?? 'budget';
+  const message = `This key's ${budget} is taken up for now by what requests still running have reserved; try again when one ends.`;
+  const type = reason.startsWith('usd') ? 'dollars' : 'tokens';
+  return new ProxyError(429, 'rate_limit_exceeded', message, { type, headers });
+}
+
+function refusal(reason: KeyRefusal, windows: Windows, inFlight: boolean): ProxyError {
+  if (inFlight) return heldRefusal(reason, windows);
   const window = windows[reason] ?? { limit: 0, used: 0, remaining: 0, resetMs: 0 };
   const headers = keyLimitHeaders(windows);
   const waitMs = reason === 'parallel' ? 1000 : window.resetMs;
@@ -97,7 +119,7 @@ export async function admitVirtualKey(
     throw new ProxyError(503, 'quota_unavailable', 'The key service is unavailable; try again shortly.');
   }
   if (admission.status !== 'active') refusedKey(admission.status);
-  if (!admission.allowed) throw refusal(admission.reason, admission.windows);
+  if (!admission.allowed) throw refusal(admission.reason, admission.windows, admission.inFlight);
   const { lease, day, month } = admission;
   const { limits } = key;
   return {

@@ -160,6 +160,19 @@ describe('the admin API', () => {
     await response.text();
     expect((await adminCall('GET', '/admin/api/keys/vk_aaaaaaaaaaaaaaaaaaaa')).status).toBe(404);
   });
+
+  it.each([
+    ['PUT', '/admin/api/keys/vk_aaaaaaaaaaaaaaaaaaaa', 'GET, PATCH, DELETE'],
+    ['DELETE', '/admin/api/keys', 'POST, GET'],
+    ['GET', '/admin/api/keys/vk_aaaaaaaaaaaaaaaaaaaa/rotate', 'POST'],
+    ['OPTIONS', '/admin/api/usage', 'GET'],
+  ])('answers %s %s with a 405 naming %s, and a 404 without ADMIN_KEY', async (method, path, allow) => {
+    const refused = await adminCall(method, path);
+    expect(refused.status).toBe(405);
+    expect(refused.headers.get('allow')).toBe(allow);
+    expect(refused.json).toMatchObject({ error: { code: 'method_not_allowed' } });
+    expect((await adminCall(method, path, undefined, { ...BASE, ADMIN_KEY: '' })).status).toBe(404);
+  });
 });
 
 describe('refusals', () => {
@@ -292,6 +305,29 @@ describe('dollar budgets per period', () => {
     expect(refused.headers.get('x-ratelimit-reset-usd-month')).toMatch(/^\d+h\d+m\d+s$/);
     const view = await adminCall('GET', `/admin/api/keys/${created.id}`);
     expect((view.json['spend'] as Json)['usd_month']).toBeGreaterThan(0);
+  });
+
+  it('tells a request refused only for what a running one reserved to retry shortly, not that the budget is spent', async () => {
+    // A request reserves about $0.03 and settles at about $0.005: with one running, a second
+    // does not fit in $0.05, though only $0.03 of it is reserved, none spent.
+    const created = await createKey({ limits: { usd_per_day: 0.05 } });
+    const tag = uniqueTag('held');
+    const open = await chatWith(
+      created.key,
+      { stream: true, x_mock: { scenario: 'gated', count: 3, tag } },
+      DEAR,
+    );
+    const reader = open.response.body!.getReader();
+    await reader.read();
+    const held = await status(created.key, {}, DEAR);
+    expect(held.status).toBe(429);
+    expect(held.headers.get('retry-after')).toBe('1');
+    expect(held.headers.get('x-should-retry')).toBeNull();
+    await fetch(`${new URL(await releaseUrl(tag))}`, { method: 'POST' });
+    await fetch(`${new URL(await releaseUrl(tag))}`, { method: 'POST' });
+    while (!(await reader.read()).done);
+    await open.settled;
+    expect((await status(created.key, {}, DEAR)).status).toBe(200);
   });
 
   it('refuses a spent total budget without a retry-after: it never resets', async () => {
