@@ -50,13 +50,14 @@ function keyWindows(windows: Partial<Record<KeyRefusal, KeyWindow>>): Record<str
 }
 
 function quotaWindows(snapshot: Snapshot): Record<string, Window> {
-  const { limits } = snapshot;
-  const all: [string, number, number, number][] = [
-    ['requests_per_minute', limits.rpm, snapshot.remainingRequests, snapshot.resetRequestsMs],
-    ['tokens_per_day', limits.tpd, snapshot.remainingTokens, snapshot.resetTokensMs],
+  const { limits, used } = snapshot;
+  const all: [string, number, number, number, number][] = [
+    ['requests_per_minute', limits.rpm, used.requests, snapshot.remainingRequests, snapshot.resetRequestsMs],
+    ['tokens_per_day', limits.tpd, used.tokens, snapshot.remainingTokens, snapshot.resetTokensMs],
     [
       'usd_per_day',
       limits.microsPerDay / 1_000_000,
+      used.micros / 1_000_000,
       snapshot.remainingMicros / 1_000_000,
       snapshot.resetTokensMs,
     ],
@@ -64,9 +65,9 @@ function quotaWindows(snapshot: Snapshot): Record<string, Window> {
   return Object.fromEntries(
     all
       .filter(([, limit]) => limit > 0)
-      .map(([name, limit, remaining, resetMs]) => [
+      .map(([name, limit, spent, remaining, resetMs]) => [
         name,
-        { limit, used: Math.max(0, limit - remaining), remaining, resets_in_seconds: seconds(resetMs) },
+        { limit, used: spent, remaining, resets_in_seconds: seconds(resetMs) },
       ]),
   );
 }

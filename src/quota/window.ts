@@ -28,6 +28,8 @@ export interface Amounts {
 
 export interface Snapshot {
   readonly limits: Limits;
+  /** What was used, which may pass a limit (a request can overshoot a token budget by its own size). */
+  readonly used: { readonly requests: number; readonly tokens: number; readonly micros: number };
   readonly remainingRequests: number;
   readonly resetRequestsMs: number;
   readonly remainingTokens: number;
@@ -58,6 +60,7 @@ function current(state: QuotaState, nowMs: number): QuotaState {
 function snapshot(state: QuotaState, limits: Limits, nowMs: number): Snapshot {
   return {
     limits,
+    used: { requests: total(state.requests), tokens: state.tokensUsed, micros: state.microsUsed },
     remainingRequests: Math.max(0, limits.rpm - total(state.requests)),
     resetRequestsMs: msUntilOldestLeaves(state.requests, nowMs),
     remainingTokens: Math.max(0, limits.tpd - state.tokensUsed),

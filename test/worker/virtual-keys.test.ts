@@ -478,6 +478,28 @@ describe('GET /v1/me', () => {
     expect((await me(fresh)).status).toBe(401);
   });
 
+  it('shows a PROXY_KEYS key what it used, even past its limit', async () => {
+    const key = `me-${uniqueTag()}`;
+    const overrides = { ...BASE, PROXY_KEYS: `${key} tpd=5`, CACHE_TTL: '0' };
+    const { response, settled } = await post(
+      '/v1/chat/completions',
+      { model: 'echo-1', messages: [{ role: 'user', content: 'one two three four five six' }] },
+      { authorization: `Bearer ${key}` },
+      overrides,
+    );
+    const { usage } = (await response.json()) as { usage: { total_tokens: number } };
+    await settled;
+    const me = await send('/v1/me', { headers: { authorization: `Bearer ${key}` } }, overrides);
+    const shown = (await me.response.json()) as { limits: Record<string, Json>; spend: Json };
+    expect(usage.total_tokens).toBeGreaterThan(5);
+    expect(shown.limits['tokens_per_day']).toMatchObject({
+      limit: 5,
+      used: usage.total_tokens,
+      remaining: 0,
+    });
+    expect(shown.spend['tokens_today']).toBe(usage.total_tokens);
+  });
+
   it('answers a PROXY_KEYS key and an anonymous caller too', async () => {
     const key = `me-${uniqueTag()}`;
     const keyed = await send(
