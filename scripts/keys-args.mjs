@@ -148,7 +148,11 @@ export function keyBody(values, key, now) {
       .split(',')
       .map((model) => model.trim())
       .filter(Boolean);
-    if (models.length > 0 || key) body['models'] = models.length > 0 ? models : null;
+    // On create, an empty list is most likely an unset shell variable: it would silently give the
+    // key every model the server allows, so it is refused (leave --models out for that).
+    if (models.length === 0 && !key)
+      throw new KeysError("--models is empty; leave it out to allow the server's models (ALLOWED_MODELS).");
+    body['models'] = models.length > 0 ? models : null;
   }
   /** @type {Record<string, number>} */
   const limits = {};

@@ -66,6 +66,7 @@ describe('keyBody', () => {
     [['create', '--name', 'x', '--expires-in', '30'], '--expires-in must look like 30d'],
     [['create', '--name', 'x', '--metadata', 'team'], '--metadata takes key=value'],
     [['create', '--name', 'x', '--metadata', '=value'], '--metadata takes key=value'],
+    [['create', '--name', 'x', '--models', ' , '], '--models is empty'],
   ])('refuses %j', (argv, message) => {
     expect(() => keyBody(values(argv), undefined, NOW)).toThrow(message);
   });
