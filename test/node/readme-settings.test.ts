@@ -143,6 +143,11 @@ describe('README routes table', () => {
       path: asRow(match[2]!),
     })),
     ...[...index.matchAll(/===\s*'(\/[a-z/]*)'/g)].map((match) => ({ method: 'GET', path: match[1]! })),
+    // The admin API's table: ['GET', '/admin/api/usage', handler].
+    ...[...index.matchAll(/\[\s*'(GET|POST|PUT|PATCH|DELETE)',\s*'(\/[^']+)'/g)].map((match) => ({
+      method: match[1]!,
+      path: asRow(match[2]!),
+    })),
   ];
 
   it.each(ROUTES.map((route) => [route.method, asRow(route.pattern)]))(
