@@ -30,9 +30,10 @@ interface Reader {
  * a time; a trickling one is read once per tick, so JavaScript wakes a few times per second per
  * stream rather than once per chunk (reading each chunk as it comes costs about ten times the
  * CPU). Once the stream shows its finishing event it is read to its end at once; otherwise its end
- * is seen at most a tick late, which delays only its accounting. Until a stored response's id has
- * been read (its first event, which may arrive in pieces) the answer waits for it, so the stream
- * is read as it comes until then: a tick there would hold back the client's first token.
+ * is seen at most a tick late, which delays only its accounting. Two stretches are read as they
+ * come: until a stored response's id has been read (its first event, which may arrive in pieces),
+ * since the answer waits for it and a tick would hold back the client's first token; and from the
+ * sign that the end is near, so that the end, and the cache entry, follow the client's at once.
  */
 export async function watchCopy(
   copy: ReadableStream<Uint8Array>,
@@ -54,7 +55,8 @@ export async function watchCopy(
       if (next.done) return end('done');
       transcript.addBytes(next.value);
       const trickling = next.value.byteLength < BATCH_BYTES;
-      if (trickling && !transcript.finished && !transcript.awaitingId) await pause(tickMs, clientGone);
+      const eager = transcript.finished || transcript.awaitingId || transcript.endingSoon;
+      if (trickling && !eager) await pause(tickMs, clientGone);
     }
   } catch {
     return end(watch.fired ?? (gone.aborted ? 'client_aborted' : 'broken'));

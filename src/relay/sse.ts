@@ -138,6 +138,21 @@ export function isFinished(finish: StreamFinish, tail: string, lastEvent: string
   return /(?:^|[\r\n])data:[ \t]?\[DONE\][ \t]*[\r\n]*$/.test(tail);
 }
 
+/**
+ * What comes just before a finished answer's end: a choice's `finish_reason`, a Responses
+ * message's or function call's `….done`. The watch reads the rest as it comes, so the end (and
+ * the cache entry) follows the client's within milliseconds rather than a tick.
+ */
+const ENDING_SOON: Readonly<Partial<Record<StreamFinish, RegExp>>> = {
+  'done-marker': /"finish_reason"\s*:\s*"/,
+  'completed-event': /response\.(?:output_text|function_call_arguments)\.done/,
+  // A final event is itself the end.
+};
+
+export function endsSoon(finish: StreamFinish, lines: string): boolean {
+  return ENDING_SOON[finish]?.test(lines) ?? false;
+}
+
 const encoder = new TextEncoder();
 
 /**

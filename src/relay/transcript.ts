@@ -4,7 +4,7 @@ import type { Usage } from '../accounting/usage';
 import { concatBytes } from '../lib/bytes';
 import type { StreamFinish } from '../routes';
 import { createdIdInStream, createdInStreamLines, type CreatedObject } from '../stored/names';
-import { generatedChars, isFinished, lastEventName, usageInLines } from './sse';
+import { endsSoon, generatedChars, isFinished, lastEventName, usageInLines } from './sse';
 
 /** How a stream ended, from the proxy's side. */
 export type StreamEnd = 'done' | 'client_aborted' | 'idle' | 'too_long' | 'broken';
@@ -53,6 +53,7 @@ export class Transcript {
   private lastEvent: string | undefined;
   private usage: Usage | undefined;
   private chars = 0;
+  private ending = false;
   private foundId: ((id: string | undefined) => void) | undefined;
   private readonly items: CreatedObject[] = [];
   /** The id of the stored object the stream created, once its first event has been read. */
@@ -99,6 +100,11 @@ export class Transcript {
     return this.foundId !== undefined;
   }
 
+  /** The stream has said its end is near (see `endsSoon`): the rest is worth reading at once. */
+  get endingSoon(): boolean {
+    return this.ending;
+  }
+
   /** The stream has sent the event a finished answer ends with (nothing may follow it). */
   get finished(): boolean {
     return isFinished(this.options.finish, this.tail, this.lastEvent);
@@ -126,6 +132,7 @@ export class Transcript {
     }
     if (this.options.watchForId && this.items.length < MAX_CREATED_ITEMS)
       this.items.push(...createdInStreamLines(lines).slice(0, MAX_CREATED_ITEMS - this.items.length));
+    this.ending ||= endsSoon(this.options.finish, lines);
     this.tail = (this.tail + lines).slice(-TAIL_CHARS);
     this.usage = usageInLines(lines) ?? this.usage;
     this.chars += generatedChars(lines, this.options.finish);
