@@ -2,6 +2,7 @@
 // silent stream with an error event, redact secrets, and remove a usage chunk it requested. It
 // costs JavaScript time on every chunk, which the native relay avoids; see docs/streaming-and-cache.md.
 import type { Redactor } from '../http/redact';
+import { withTimeout } from '../lib/time';
 import { watchStream, type StreamLimits, type StreamWatch } from './idle';
 import type { Relayed } from './native-relay';
 import { EventSplitter, isUsageOnlyChunk, streamErrorEvent } from './sse';
@@ -18,8 +19,13 @@ export interface JsRelayOptions extends StreamLimits {
 export function relayInJs(upstream: ReadableStream<Uint8Array>, options: JsRelayOptions): Relayed {
   const { readable, writable } = new IdentityTransformStream();
   const reader = upstream.getReader();
-  const watch = watchStream(options, () => void reader.cancel().catch(() => undefined));
-  const ended = pump(reader, writable.getWriter(), { ...options, watch }).then((end) => {
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<'stopped'>((resolve) => (stop = () => resolve('stopped')));
+  const watch = watchStream(options, () => {
+    stop();
+    void reader.cancel().catch(() => undefined);
+  });
+  const ended = pump(reader, writable.getWriter(), { ...options, watch, stopped }).then((end) => {
     watch.stop();
     return options.transcript.end(end);
   });
@@ -62,9 +68,20 @@ function boundedWrites(writer: WritableStreamDefaultWriter<Uint8Array>) {
 async function pump(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   writer: WritableStreamDefaultWriter<Uint8Array>,
-  options: JsRelayOptions & { readonly watch: StreamWatch },
+  options: JsRelayOptions & { readonly watch: StreamWatch; readonly stopped: Promise<'stopped'> },
 ): Promise<StreamEnd> {
   const { watch, transcript } = options;
+  /**
+   * Waits for the client to take what it was sent, unless the watch ends the stream first: a
+   * client that stops reading holds the upstream back (no read means silence), and after
+   * STREAM_IDLE_TIMEOUT_MS or STREAM_MAX_DURATION_MS its stream is aborted rather than held open.
+   */
+  const taken = async (step: Promise<unknown>): Promise<boolean> => {
+    const outcome = await Promise.race([step.then(settled, settled), options.stopped]);
+    if (outcome === 'settled') return true;
+    await writer.abort(new Error('The client stopped reading.')).catch(() => undefined);
+    return false;
+  };
   const splitter = new EventSplitter();
   const decoder = new TextDecoder();
   const queue = boundedWrites(writer);
@@ -89,20 +106,29 @@ async function pump(
     if (text !== '') {
       const bytes = encoder.encode(text);
       transcript.keep(bytes);
-      await queue.write(bytes);
+      if (!(await taken(queue.write(bytes)))) return watch.fired ?? 'idle';
     }
     if (next.done) {
-      await writer.close().catch(() => undefined);
+      if (!(await taken(writer.close()))) return watch.fired ?? 'idle';
       return clientGone ? 'client_aborted' : 'done';
     }
   }
 }
 
+const settled = () => 'settled' as const;
+
+/** How long the error event may wait for a client to take it before its stream is aborted. */
+const LAST_WORD_MS = 5_000;
+
 async function endWithError(
   writer: WritableStreamDefaultWriter<Uint8Array>,
   cause: 'idle' | 'too_long' | 'broken',
 ) {
-  await writer.write(streamErrorEvent(cause)).catch(() => undefined);
-  await writer.close().catch(() => undefined);
+  const said = writer
+    .write(streamErrorEvent(cause))
+    .then(() => writer.close())
+    .then(settled, settled);
+  if ((await withTimeout(said, LAST_WORD_MS, 'late')) === 'late')
+    await writer.abort(new Error('The client stopped reading.')).catch(() => undefined);
   return cause;
 }

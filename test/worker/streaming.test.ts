@@ -136,4 +136,27 @@ describe('the checked relay and a client that does not read', () => {
       await reader.cancel();
     },
   );
+
+  it(
+    'ends the stream of a client that stopped reading once the upstream was held back for STREAM_IDLE_TIMEOUT_MS',
+    { timeout: 20_000 },
+    async () => {
+      const tag = uniqueTag();
+      const { response, settled } = await post(
+        '/v1/chat/completions',
+        chatStream(tag, { scenario: 'chunks', count: 2000, size: 16_000, intervalMs: 0 }),
+        {},
+        { STREAM_RELAY: 'checked', CACHE_TTL: '0', STREAM_IDLE_TIMEOUT_MS: '1000' },
+      );
+      const reader = response.body!.getReader();
+      await reader.read();
+      const stuck = new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 10_000));
+      expect(await Promise.race([settled.then(() => 'settled'), stuck])).toBe('settled');
+      expect((await received(tag))[0]?.finished).toBe(false);
+      const drained = (async () => {
+        while (!(await reader.read()).done);
+      })();
+      await expect(drained).rejects.toThrow();
+    },
+  );
 });
