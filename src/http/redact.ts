@@ -48,7 +48,8 @@ const unescapeJson = (text: string) =>
 const unescapeUrl = (text: string) =>
   text.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
-const CHARACTER_REFERENCE = /&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));/g;
+/** As browsers read them: any number of leading zeros, the closing semicolon optional. */
+const CHARACTER_REFERENCE = /&#(?:[xX]0*([0-9a-fA-F]{1,6})|0*([0-9]{1,7}));?/g;
 
 /** HTML's numeric character references undone (an error page a browser shows), for looking. */
 const unescapeHtml = (text: string) =>
@@ -86,7 +87,7 @@ function spelledChar(char: string): string {
     /[a-f]/.test(digit) ? `[${digit}${digit.toUpperCase()}]` : digit,
   );
   const slash = char === '/' ? '|\\\\/' : '';
-  const html = `&#0*${code};|&#[xX]0*${hex.join('').replace(/^0(?=.)/, '')};`;
+  const html = `&#0*${code};?|&#[xX]0*${hex.join('').replace(/^0(?=.)/, '')};?`;
   return `(?:${literal}|\\\\u00${hex.join('')}|%${hex.join('')}|${html}${slash})`;
 }
 
@@ -124,8 +125,10 @@ export function secretRedactor(secrets: readonly (string | undefined)[]): Redact
       }
       return redacted;
     },
-    // A character spelled as an HTML reference, as read above, takes up to ten (`&#0000065;`).
-    longestForm: 10 * Math.max(0, ...needles.map((needle) => needle.length)),
+    // Readings chain (JSON, then URL, then HTML), so one character can take 36 (`&#x73;` with
+    // each character JSON-escaped); 64 leaves room for padding. Only answers over 2 MiB, redacted
+    // through a window, depend on it: a longer spelling split across two windows goes unseen.
+    longestForm: 64 * Math.max(0, ...needles.map((needle) => needle.length)),
   };
 }
 

@@ -19,7 +19,7 @@ function raw(tag: string, x_mock: Record<string, unknown>) {
 function readings(text: string): string[] {
   const json = text.replace(/\\u([0-9a-f]{4})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
   const url = json.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-  const html = url.replace(/&#(x?)([0-9a-f]+);/gi, (_, x: string, digits: string) =>
+  const html = url.replace(/&#(x?)([0-9a-f]+);?/gi, (_, x: string, digits: string) =>
     String.fromCodePoint(parseInt(digits, x ? 16 : 10)),
   );
   return [text, json, url, html];
@@ -106,10 +106,16 @@ describe('upstream error bodies', () => {
   });
 
   it('redacts a key an HTML error page spells as character references', async () => {
+    // Decimal, hex, upper-case X, zero-padded, and without the semicolon, as browsers read them.
+    const spellings = [
+      (code: number) => `&#${code};`,
+      (code: number) => `&#x${code.toString(16)};`,
+      (code: number) => `&#X${code.toString(16).toUpperCase()};`,
+      (code: number) => `&#x000000${code.toString(16)};`,
+      (code: number) => `&#${code}`,
+    ];
     const references = [...upstreamKey]
-      .map((char, index) =>
-        index % 2 ? `&#${char.charCodeAt(0)};` : `&#x${char.charCodeAt(0).toString(16)};`,
-      )
+      .map((char, index) => spellings[index % spellings.length]!(char.charCodeAt(0)))
       .join('');
     const { response } = await post(
       '/v1/chat/completions',
@@ -118,7 +124,8 @@ describe('upstream error bodies', () => {
     expect(response.status).toBe(500);
     const text = await response.text();
     expect(carriesKey(text)).toBe(false);
-    expect((JSON.parse(text) as ErrorJson).error.message).toContain('<b>[redacted]</b>');
+    const { message } = (JSON.parse(text) as ErrorJson).error;
+    expect(message).toContain('<b>[redacted]</b>');
   });
 
   it('reads only the start of a huge error body, and wraps it', async () => {
