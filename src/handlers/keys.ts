@@ -33,8 +33,9 @@ const admin =
 async function jsonBody(request: IRequest, optional = false): Promise<unknown> {
   const bytes = await readBytes(request, MAX_BODY_BYTES);
   if (bytes.byteLength === 0 && optional) return {};
-  // As on /v1: `{"name":"a","name":"b"}` is refused, not read as whichever a parser keeps.
-  scanJsonBody(bytes);
+  // As on /v1, and in every object: `{"limits":{"usd_total":1,"usd_total":0}}` is refused, not
+  // read as whichever a parser keeps (here, no limit at all).
+  scanJsonBody(bytes, { everyObject: true });
   try {
     return JSON.parse(new TextDecoder().decode(bytes)) as unknown;
   } catch {

@@ -41,11 +41,14 @@ function duplicate(key: string, where: string): ProxyError {
  * duplicate keys where they matter: parsers disagree on which of two `model`s wins, and the proxy
  * must check, price and forward the one the upstream will read.
  */
-export function scanJsonBody(bytes: Uint8Array): BodyScan {
+export function scanJsonBody(bytes: Uint8Array, options: { everyObject?: boolean } = {}): BodyScan {
   const objects: boolean[] = []; // per open bracket: is it an object?
   let expectKey = false;
   let topKeys: Set<string> | undefined;
   let checkedKeys: Set<string> | undefined;
+  // With `everyObject`, each open object's keys so far (the admin API's small bodies).
+  const everyObject = options.everyObject === true;
+  const nested: (Set<string> | undefined)[] = [];
   let lastTopKey = '';
   let modelSpan: [number, number] | undefined;
   for (let index = 0; index < bytes.length; index++) {
@@ -53,6 +56,12 @@ export function scanJsonBody(bytes: Uint8Array): BodyScan {
     if (byte === QUOTE) {
       const end = stringEnd(bytes, index);
       const depth = objects.length;
+      if (expectKey && depth > 1 && everyObject) {
+        const key = keyText(bytes, index, end);
+        const seen = (nested[depth - 1] ??= new Set());
+        if (seen.has(key)) throw duplicate(key, '');
+        seen.add(key);
+      }
       if (expectKey && (depth === 1 || (depth === 2 && checkedKeys))) {
         const key = keyText(bytes, index, end);
         const seen = depth === 1 ? (topKeys ??= new Set()) : checkedKeys!;
@@ -70,6 +79,7 @@ export function scanJsonBody(bytes: Uint8Array): BodyScan {
         throw new ProxyError(400, 'invalid_json', `Request body nests deeper than ${MAX_DEPTH} levels.`);
       }
       objects.push(byte === 0x7b);
+      if (everyObject) nested[objects.length - 1] = undefined;
       expectKey = byte === 0x7b;
       if (objects.length === 2 && byte === 0x7b && lastTopKey === CHECKED_OBJECT) checkedKeys = new Set();
     } else if (byte === 0x7d || byte === 0x5d) {

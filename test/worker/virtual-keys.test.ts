@@ -106,6 +106,20 @@ describe('the admin API', () => {
     );
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { code: 'duplicate_key', param: 'name' } });
+    // Nested too: a parser keeping the last would read "no limit".
+    const nested = await send(
+      '/admin/api/keys',
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: '{"name":"n","limits":{"usd_total":1,"usd_total":0}}',
+      },
+      BASE,
+    );
+    expect(nested.response.status).toBe(400);
+    expect(await nested.response.json()).toMatchObject({
+      error: { code: 'duplicate_key', param: 'usd_total' },
+    });
   });
 
   it('never rounds a tiny dollar limit down to none, which would lift it', async () => {
