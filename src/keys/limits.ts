@@ -94,15 +94,21 @@ export function current(usage: KeyUsage, now: number): KeyUsage {
   };
 }
 
-/** What the requests still running have reserved and not yet settled. */
-function reservedInFlight(usage: KeyUsage): { tokens: number; micros: number } {
-  let tokens = 0;
-  let micros = 0;
+/**
+ * What the requests still running have reserved and not yet settled, in this day's and month's
+ * budgets and in all: a request admitted before midnight reserved from yesterday's.
+ */
+function reservedInFlight(usage: KeyUsage) {
+  const held = { tokensDay: 0, microsDay: 0, microsMonth: 0, microsTotal: 0 };
   for (const lease of usage.leases) {
-    tokens += lease.reserved?.tokens ?? 0;
-    micros += lease.reserved?.micros ?? 0;
+    const { tokens = 0, micros = 0 } = lease.reserved ?? {};
+    const today = utcDay(lease.at) === usage.day;
+    if (today) held.tokensDay += tokens;
+    if (today) held.microsDay += micros;
+    if (utcMonth(lease.at) === usage.month) held.microsMonth += micros;
+    held.microsTotal += micros;
   }
-  return { tokens, micros };
+  return held;
 }
 
 /**
@@ -116,13 +122,13 @@ function heldInFlight(
   reserve: { readonly tokens: number; readonly micros: number },
 ): boolean {
   const held = reservedInFlight(usage);
-  if (held.tokens === 0 && held.micros === 0) return false;
+  if (held.tokensDay + held.microsTotal === 0) return false;
   const settled = {
     ...usage,
-    tokensDay: usage.tokensDay - held.tokens,
-    microsDay: usage.microsDay - held.micros,
-    microsMonth: usage.microsMonth - held.micros,
-    microsTotal: usage.microsTotal - held.micros,
+    tokensDay: usage.tokensDay - held.tokensDay,
+    microsDay: usage.microsDay - held.microsDay,
+    microsMonth: usage.microsMonth - held.microsMonth,
+    microsTotal: usage.microsTotal - held.microsTotal,
   };
   return refusal(settled, limits, reserve) === undefined;
 }

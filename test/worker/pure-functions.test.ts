@@ -12,6 +12,7 @@ import { reservation } from '../../src/accounting/reservation';
 import { utcDay } from '../../src/lib/time';
 import { add, adjust, msUntilOldestLeaves, slide, total } from '../../src/lib/minute-window';
 import { admit, emptyState, settle } from '../../src/quota/window';
+import { NO_LIMITS, NO_USAGE, admitKey, settleKey } from '../../src/keys/limits';
 import { ROUTES, isSafeModelId } from '../../src/routes';
 
 describe('canonicalJson', () => {
@@ -258,5 +259,40 @@ describe('the response headers a client gets from the upstream', () => {
       'x-ratelimit-__proto__': 'p',
       'x-ratelimit-remaining-requests': '1, 2',
     });
+  });
+});
+
+describe('a key budget held by requests in flight', () => {
+  const limits = { ...NO_LIMITS, tpd: 150 };
+  const at = (iso: string) => Date.parse(iso);
+  const reserve = (tokens: number) => ({ tokens, micros: 0 });
+
+  it('is "held" only by what today\'s running requests reserved, never by yesterday\'s', () => {
+    // Admitted a minute before midnight, still running: it reserved from yesterday's budget.
+    const late = admitKey(NO_USAGE, limits, {
+      reserve: reserve(100),
+      now: at('2026-03-01T23:59:30Z'),
+      lease: 'late',
+    });
+    if (!late.allowed) throw new Error('the first request is admitted');
+    // Today's budget is then spent by a request that settled.
+    const now = at('2026-03-02T00:00:10Z');
+    const spent = admitKey(late.usage, limits, { reserve: reserve(150), now, lease: 'today' });
+    if (!spent.allowed) throw new Error('the second request is admitted');
+    const settled = settleKey(spent.usage, {
+      lease: 'today',
+      day: '2026-03-02',
+      month: '2026-03',
+      delta: { tokens: 0, micros: 0 },
+      now,
+    });
+    const refused = admitKey(settled, limits, { reserve: reserve(10), now, lease: 'next' });
+    expect(refused).toMatchObject({ allowed: false, reason: 'tokens_day', inFlight: false });
+
+    // Whereas a budget filled by today's running request alone is only held.
+    const running = admitKey(NO_USAGE, limits, { reserve: reserve(150), now, lease: 'running' });
+    if (!running.allowed) throw new Error('admitted');
+    const held = admitKey(running.usage, limits, { reserve: reserve(10), now, lease: 'next' });
+    expect(held).toMatchObject({ allowed: false, reason: 'tokens_day', inFlight: true });
   });
 });
