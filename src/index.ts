@@ -1,6 +1,7 @@
 // The Worker: an allow-listed OpenAI-compatible router with CORS, OpenAI-shaped errors and one
 // record per request; and the consumer that writes those records to the usage ledger.
 import { Router, type IRequest } from 'itty-router';
+import { checkAdmin } from './access/admin';
 import { authenticate } from './access/authenticate';
 import { readConfig, type Config } from './config/read';
 import { ConfigError } from './config/values';
@@ -153,10 +154,12 @@ for (const pattern of new Set(ADMIN_ROUTES.map(([, pattern]) => pattern))) {
     .map(([method]) => method)
     .join(', ');
   const refuse = methodNotAllowed(pattern, methods, methods);
-  router.all(
-    pattern,
-    owned(async (request) => refuse(request), true),
-  );
+  // Only to the owner: the methods of a route are no one else's business.
+  const refuseOwner: Handler<RequestContext> = async (request, context) => {
+    await checkAdmin(request, context.config);
+    return refuse(request);
+  };
+  router.all(pattern, owned(refuseOwner, true));
 }
 router.get('/', owned(playgroundPage));
 router.get('/admin', owned(dashboardPage));

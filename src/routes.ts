@@ -43,8 +43,8 @@ export type StreamFinish =
 
 /**
  * What a successful answer's body may be besides Server-Sent Events: JSON; JSON or text
- * (transcripts as `text`, `srt`, `vtt`); or audio, whatever its type. Anything else is not this
- * route's answer, and is refused rather than passed on unread.
+ * (transcripts as `text`, `srt`, `vtt`); or audio (`audio/*`, or `application/octet-stream`),
+ * passed through unread. Anything else is not this route's answer, and is refused.
  */
 export type AnswerBody = 'json' | 'json-or-text' | 'audio';
 

@@ -69,7 +69,12 @@ function isForwardedResponseHeader(name: string): boolean {
  * An answer is one caller's: the upstream's `cache-control` crosses only when it keeps shared
  * caches out (OpenAI's streams say `no-cache, must-revalidate`), never a `public, max-age`.
  */
-const keepsSharedCachesOut = (value: string) => /\b(?:no-store|no-cache|private)\b/i.test(value);
+function keepsSharedCachesOut(value: string): boolean {
+  const directives = value.split(',').map((directive) => directive.trim().toLowerCase());
+  // A directive with a value (`no-cache="set-cookie"`) applies to some headers only.
+  const closed = directives.some((name) => name === 'no-store' || name === 'no-cache' || name === 'private');
+  return closed && !directives.some((name) => name === 'public' || name.startsWith('s-maxage'));
+}
 
 /**
  * An allow-listed header whose value holds a secret in any form is dropped, not rewritten. A plain

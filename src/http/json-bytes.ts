@@ -32,7 +32,8 @@ const isSpace = (byte: number | undefined) =>
 /**
  * Whether `bytes` hold one whole JSON object or array, nothing cut off: its brackets close, and
  * only white space follows. Not a validation (JSON.parse is that), but an answer that broke off,
- * or that was not JSON, fails it at the cost of one pass over its brackets.
+ * or that was not JSON, fails it. One pass: strings are skipped natively, every other byte costs a
+ * step (2 M for a 2 MiB array of floats), which is why it runs only when an answer is stored.
  */
 export function closesWhole(bytes: Uint8Array): boolean {
   let index = 0;

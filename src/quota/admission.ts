@@ -132,9 +132,10 @@ const RELEASE_WAIT_MS = 1_000;
  * and before the client sees its end, so a client that sends its next request as soon as this
  * one's stream ends finds the slot free (settling, which also frees it, runs later). Only keys
  * with `max_parallel` pay for the extra stream. It is a standard TransformStream, whose `flush`
- * runs at exactly that point, because workerd cannot pipe the body the relays build (the readable
- * of an IdentityTransformStream) into another IdentityTransformStream: such a pipe fails, and the
- * client's stream would never start.
+ * runs at exactly that point. An IdentityTransformStream would cost no JavaScript per chunk, but
+ * workerd cannot pipe into one from the body the relays build, itself the readable of an
+ * IdentityTransformStream ("Inter-TransformStream ReadableStream.pipeTo() is not implemented"):
+ * budgeted streams on such keys never started.
  */
 export function freeingSlotAtEnd(
   response: Response,

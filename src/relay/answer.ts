@@ -73,7 +73,8 @@ function bodyKind(contentType: string, answers: AnswerBody): 'events' | 'text' |
   if (type.startsWith('application/json') || type.includes('+json')) return 'text';
   if (answers === 'json') return 'unexpected';
   if (type.startsWith('text/')) return 'text';
-  return answers === 'audio' ? 'bytes' : 'unexpected';
+  const audio = type.startsWith('audio/') || type.startsWith('application/octet-stream');
+  return answers === 'audio' && audio ? 'bytes' : 'unexpected';
 }
 
 /** The body broke off (a connection lost, a body that does not decode): the upstream's fault. */

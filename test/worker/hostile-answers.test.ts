@@ -82,6 +82,26 @@ describe('a success whose body the route never returns', () => {
   });
 });
 
+describe('the speech route', () => {
+  it('passes audio through unread, and refuses a 200 of any other type', async () => {
+    const speech = (contentType: string) =>
+      post('/v1/audio/speech', {
+        model: 'tts-1',
+        voice: 'alloy',
+        input: 'hi',
+        x_mock: { scenario: 'status', status: 200, contentType, body: `raw ${upstreamKey}` },
+      });
+    const audio = await speech('audio/mpeg');
+    expect(audio.response.status).toBe(200);
+    await audio.response.arrayBuffer();
+    for (const type of ['application/xml', 'image/svg+xml']) {
+      const other = await speech(type);
+      expect(other.response.status).toBe(502);
+      expect(carriesKey(await other.response.text())).toBe(false);
+    }
+  });
+});
+
 describe('upstream error bodies', () => {
   it('withholds an error whose key hides in a mix of escapes redaction cannot rewrite', async () => {
     // Each character as a JSON-escaped percent sign and its hex: JSON.parse, then
@@ -178,6 +198,8 @@ describe("the upstream's caching advice", () => {
     for (const [sent, kept] of [
       ['public, max-age=99999', null],
       ['s-maxage=600', null],
+      // `no-cache` for one header only: the rest may still be stored.
+      ['public, max-age=99999, no-cache="set-cookie"', null],
       ['private, max-age=60', 'private, max-age=60'],
       ['no-cache, must-revalidate', 'no-cache, must-revalidate'],
     ] as const) {

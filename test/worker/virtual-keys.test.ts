@@ -186,6 +186,9 @@ describe('the admin API', () => {
     expect(refused.headers.get('allow')).toBe(allow);
     expect(refused.json).toMatchObject({ error: { code: 'method_not_allowed' } });
     expect((await adminCall(method, path, undefined, { ...BASE, ADMIN_KEY: '' })).status).toBe(404);
+    // Only the owner learns which methods there are.
+    const stranger = await send(path, { method, headers: { authorization: `Bearer ${CLIENT_KEY}` } }, BASE);
+    expect(stranger.response.status).toBe(401);
   });
 });
 
