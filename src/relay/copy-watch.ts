@@ -32,8 +32,8 @@ interface Reader {
  * CPU). Once the stream shows its finishing event it is read to its end at once; otherwise its end
  * is seen at most a tick late, which delays only its accounting. Two stretches are read as they
  * come: until a stored response's id has been read (its first event, which may arrive in pieces),
- * since the answer waits for it and a tick would hold back the client's first token; and from the
- * sign that the end is near, so that the end, and the cache entry, follow the client's at once.
+ * since the answer waits for it and a tick would hold back the client's first token; and, when the
+ * cache keeps the stream, from the sign that the end is near, so that the entry lands at once.
  */
 export async function watchCopy(
   copy: ReadableStream<Uint8Array>,

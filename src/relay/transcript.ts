@@ -100,7 +100,11 @@ export class Transcript {
     return this.foundId !== undefined;
   }
 
-  /** The stream has said its end is near (see `endsSoon`): the rest is worth reading at once. */
+  /**
+   * The stream has said its end is near (see `endsSoon`) and the cache wants it: the rest is worth
+   * reading at once, so the entry lands as the client's stream ends. Without the cache, the end
+   * may be seen a tick late: only the accounting waits.
+   */
   get endingSoon(): boolean {
     return this.ending;
   }
@@ -132,7 +136,8 @@ export class Transcript {
     }
     if (this.options.watchForId && this.items.length < MAX_CREATED_ITEMS)
       this.items.push(...createdInStreamLines(lines).slice(0, MAX_CREATED_ITEMS - this.items.length));
-    this.ending ||= endsSoon(this.options.finish, lines);
+    // Only the cache gains from an end seen at once (its entry lands before a repeat can ask).
+    if (!this.ending && this.options.maxBytes > 0) this.ending = endsSoon(this.options.finish, lines);
     this.tail = (this.tail + lines).slice(-TAIL_CHARS);
     this.usage = usageInLines(lines) ?? this.usage;
     this.chars += generatedChars(lines, this.options.finish);
