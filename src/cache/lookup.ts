@@ -5,6 +5,7 @@ import { isStreamed, type JsonBody } from '../http/body';
 import { answerChangingHeaders } from '../http/headers';
 import { closesWhole } from '../http/json-bytes';
 import type { Ending } from '../relay/answer';
+import { isEventStream } from '../relay/sse';
 import type { Route } from '../routes';
 import { parseCacheControl } from './control';
 import { joinFlight, startFlight } from './inflight';
@@ -91,8 +92,6 @@ export async function lookUpCache(request: CacheRequest): Promise<CacheLookup> {
 function replayable(contentType: string, body: ArrayBuffer): boolean {
   return isEventStream(contentType) || closesWhole(new Uint8Array(body));
 }
-
-const isEventStream = (contentType: string) => contentType.toLowerCase().startsWith('text/event-stream');
 
 function ageSeconds(entry: CacheEntry): number {
   return Math.max(0, Math.floor((Date.now() - entry.storedAt) / 1000));

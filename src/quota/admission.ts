@@ -133,9 +133,9 @@ const RELEASE_WAIT_MS = 1_000;
  * one's stream ends finds the slot free (settling, which also frees it, runs later). Only keys
  * with `max_parallel` pay for the extra stream. It is a standard TransformStream, whose `flush`
  * runs at exactly that point. An IdentityTransformStream would cost no JavaScript per chunk, but
- * workerd cannot pipe into one from the body the relays build, itself the readable of an
- * IdentityTransformStream ("Inter-TransformStream ReadableStream.pipeTo() is not implemented"):
- * budgeted streams on such keys never started.
+ * workerd refuses to pipe one IdentityTransformStream's readable (the body the relays build) into
+ * another (a TypeError about inter-TransformStream pipes): budgeted streams on such keys never
+ * started.
  */
 export function freeingSlotAtEnd(
   response: Response,

@@ -13,6 +13,7 @@ import { unexpectedAnswer, upstreamError } from './failed-answer';
 import { relayInJs } from './js-relay';
 import { relayLargeBody } from './large-body';
 import { relayNative } from './native-relay';
+import { isEventStream } from './sse';
 import { Transcript } from './transcript';
 
 /** How an answer ended, known once the client has it (for a stream: once it is over). */
@@ -68,8 +69,8 @@ const decoder = new TextDecoder();
  * only), or not at all: a type the route never returns is refused, not passed on unread.
  */
 function bodyKind(contentType: string, answers: AnswerBody): 'events' | 'text' | 'bytes' | 'unexpected' {
+  if (isEventStream(contentType)) return 'events';
   const type = contentType.toLowerCase();
-  if (type.startsWith('text/event-stream')) return 'events';
   if (type.startsWith('application/json') || type.includes('+json')) return 'text';
   if (answers === 'json') return 'unexpected';
   if (type.startsWith('text/')) return 'text';

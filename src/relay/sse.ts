@@ -153,6 +153,10 @@ export function endsSoon(finish: StreamFinish, lines: string): boolean {
   return ENDING_SOON[finish]?.test(lines) ?? false;
 }
 
+/** A body of Server-Sent Events, whatever its parameters (`; charset=utf-8`). */
+export const isEventStream = (contentType: string) =>
+  contentType.toLowerCase().startsWith('text/event-stream');
+
 const encoder = new TextEncoder();
 
 /**

@@ -6,6 +6,7 @@ import type { CallerContext } from '../context/context';
 import type { Target, Upstream } from '../config/upstreams';
 import { badRequest, logFailure, ProxyError } from '../errors';
 import type { Answer } from '../relay/answer';
+import { isEventStream } from '../relay/sse';
 import { modelNotFound, serves } from '../routing/resolve';
 import type { Route, StoredKind } from '../routes';
 import type { CacheEntry } from '../cache/store';
@@ -153,9 +154,7 @@ async function recordItems(
 export function stillStored(context: CallerContext): (entry: CacheEntry) => Promise<boolean> {
   return async (entry) => {
     const head = new TextDecoder().decode(entry.body.slice(0, 4096));
-    const id = entry.contentType.startsWith('text/event-stream')
-      ? createdIdInStream(head)
-      : createdIdInJson(head);
+    const id = isEventStream(entry.contentType) ? createdIdInStream(head) : createdIdInJson(head);
     if (id === undefined) return false;
     const owner = await ownerOf(context.env, id).catch(() => undefined);
     return owner?.caller === context.caller.id;
