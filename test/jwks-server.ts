@@ -1,6 +1,6 @@
 // A local identity provider for the tests: keys generated on every run (RS256 and ES256), a
 // JWKS served on any path with a cache-control header, requests counted per path, and control
-// endpoints to publish or withdraw a key and to take the provider down.
+// endpoints to publish or withdraw a key, to slow one path down and to take the provider down.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -28,6 +28,8 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
   const next = await keyPair('RS256', 'rsa-2');
   const published = new Map([rsa, ec].map((pair) => [pair.publicJwk.kid!, pair.publicJwk]));
   const counts = new Map<string, number>();
+  /** Paths whose JWKS answers only after this many milliseconds. */
+  const slow = new Map<string, number>();
   let down = false;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://idp');
@@ -41,9 +43,17 @@ export async function startIdentityProvider(): Promise<IdentityProvider> {
     if (url.pathname === '/__idp/withdraw')
       return (published.delete(url.searchParams.get('kid') ?? ''), send(200, {}));
     if (url.pathname === '/__idp/down') return ((down = url.searchParams.get('down') === '1'), send(200, {}));
+    if (url.pathname === '/__idp/slow') {
+      slow.set(url.searchParams.get('path') ?? '', Number(url.searchParams.get('ms') ?? 0));
+      return send(200, {});
+    }
     counts.set(url.pathname, (counts.get(url.pathname) ?? 0) + 1);
     if (down) return send(503, { error: 'down' });
-    return send(200, { keys: [...published.values()] }, { 'cache-control': 'public, max-age=300' });
+    const answer = () =>
+      send(200, { keys: [...published.values()] }, { 'cache-control': 'public, max-age=300' });
+    const delayMs = slow.get(url.pathname) ?? 0;
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

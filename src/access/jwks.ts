@@ -47,8 +47,11 @@ class RemoteKeys {
       return await this.current().resolve(header, token);
     } catch (error) {
       const unknownKid = (error as { code?: string }).code === 'ERR_JWKS_NO_MATCHING_KEY';
-      if (!unknownKid || Date.now() - this.lastAttempt < this.cooldownMs) throw error;
-      await this.refresh(); // A rotated key: look once more, then give up.
+      if (!unknownKid) throw error;
+      // A rotated key: a fetch already running may bring it, so wait for that one; else look once
+      // more if the cool-down allows, then give up.
+      if (!this.inFlight && Date.now() - this.lastAttempt < this.cooldownMs) throw error;
+      await this.refresh();
       return this.current().resolve(header, token);
     }
   };
@@ -66,10 +69,12 @@ class RemoteKeys {
    * none known yet, a provider that just failed is not asked again before RETRY_AFTER_FAILURE_MS.
    */
   private refresh(): Promise<void> {
+    // Requests that come while a fetch runs wait for it: at a cold start, a burst of sign-ins.
+    if (this.inFlight) return this.inFlight;
     if (!this.snapshot && this.lastAttempt > 0 && Date.now() - this.lastAttempt < RETRY_AFTER_FAILURE_MS) {
       return Promise.resolve();
     }
-    this.inFlight ??= this.fetchKeys().finally(() => (this.inFlight = undefined));
+    this.inFlight = this.fetchKeys().finally(() => (this.inFlight = undefined));
     return this.inFlight;
   }
 

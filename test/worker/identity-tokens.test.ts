@@ -110,6 +110,19 @@ describe('identity-provider tokens (JWKS)', () => {
     expect(await chat(confused, both)).toMatchObject({ status: 401, code: 'token_signature' });
   });
 
+  it('lets a burst of sign-ins at a cold start wait for the one fetch of the keys', async () => {
+    const { path, overrides } = provider();
+    await control(`slow?path=${encodeURIComponent(path)}&ms=400`);
+    const burst = await Promise.all(
+      Array.from({ length: 6 }, async (_, index) => {
+        await new Promise((resolve) => setTimeout(resolve, index * 50));
+        return chat(await sign(idp.keys.rsa), overrides);
+      }),
+    );
+    expect(burst.map((result) => result.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(await fetches(path)).toBe(1);
+  });
+
   it('refetches for a rotated key, but at most once per cool-down for a flood of unknown kids', async () => {
     const { path, overrides } = provider({ JWKS_COOLDOWN_SECONDS: '0' });
     expect(await chat(await sign(idp.keys.rsa), overrides)).toMatchObject({ status: 200 });
