@@ -99,7 +99,12 @@ function checkTimes(exp: number, payload: Claims, now: number): void {
   if (nbf !== undefined && nbf > now + SKEW_SECONDS) {
     denyAccess('token_not_yet_valid', 'The client token is not valid yet: its "nbf" is in the future.');
   }
-  const iat = optional(payload, 'iat', numericDate) ?? Infinity;
+  const issued = optional(payload, 'iat', numericDate);
+  // A token issued in the future was minted by a clock no one should trust, or by hand.
+  if (issued !== undefined && issued > now + SKEW_SECONDS) {
+    denyAccess('token_not_yet_valid', 'The client token is not valid yet: its "iat" is in the future.');
+  }
+  const iat = issued ?? Infinity;
   if (exp > now + MAX_LIFETIME_SECONDS + SKEW_SECONDS || exp > iat + MAX_LIFETIME_SECONDS) {
     denyAccess('token_lifetime', 'Client tokens may live at most 24 hours; mint them for minutes.');
   }

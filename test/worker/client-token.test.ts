@@ -114,6 +114,8 @@ const cases: [name: string, token: () => Promise<string>, code: string][] = [
   ['exactly 24 h after iat', () => jwt({ sub: 'alice', iat: NOW, exp: NOW + 86_400 }), 'ok'],
   ['nbf 60 s in the future', () => jwt({ ...valid, nbf: NOW + 60 }), 'token_not_yet_valid'],
   ['nbf 20 s in the future (within skew)', () => jwt({ ...valid, nbf: NOW + 20 }), 'ok'],
+  ['iat a year in the future', () => jwt({ ...valid, iat: NOW + 31_536_000 }), 'token_not_yet_valid'],
+  ['iat 20 s in the future (within skew)', () => jwt({ ...valid, iat: NOW + 20 }), 'ok'],
   ['an origin with a path', () => jwt({ ...valid, origin: 'https://app.example.com/' }), 'token_claims'],
   ['an empty origin array', () => jwt({ ...valid, origin: [] }), 'token_claims'],
   ['models as a string', () => jwt({ ...valid, models: 'gpt-4o' }), 'token_claims'],
