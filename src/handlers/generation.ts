@@ -20,7 +20,7 @@ import { admitCaller, freeingSlotAtEnd, withCallerLimits, type Ticket } from '..
 import { answerFromUpstream, type Ending } from '../relay/answer';
 import { upstreamPath, type Route } from '../routes';
 import type { Answered } from '../routing/failover';
-import { forward, withRoutingHeaders } from '../routing/forward';
+import { forward, routedError, withRoutingHeaders } from '../routing/forward';
 import { routeModel } from '../routing/resolve';
 import { createsStored, recordCreated, stillStored, storedTargets } from '../stored/ownership';
 
@@ -206,7 +206,7 @@ async function relay(
   record.servedModel = answered.target.model.slice(0, 256);
   record.cache = cache.status === 'miss' ? 'MISS' : 'BYPASS';
   const countsUsage = admitted.ticket?.countsUsage ?? false;
-  const answer = await answerFromUpstream(answered.response, {
+  const answering = answerFromUpstream(answered.response, {
     route: at.route,
     config,
     keepBytes: cache.status === 'miss' ? MAX_ENTRY_BYTES : 0,
@@ -214,6 +214,9 @@ async function relay(
     countTools: admitted.countTools,
     creates: createsStored(at.route, admitted.body.json),
     stream: { clientGone: request.signal, stopUpstream: at.sent.stopUpstream, piped: countsUsage },
+  });
+  const answer = await answering.catch((error: unknown) => {
+    throw routedError(error, answered);
   });
   answer.response.headers.set('x-cache', record.cache);
   const price: Price | undefined = priceOf(answered.target.model, config.prices);

@@ -12,7 +12,7 @@ import { isObject } from '../lib/json';
 import { admitCaller, withCallerLimits } from '../quota/admission';
 import { answerFromUpstream } from '../relay/answer';
 import { upstreamPath, upstreamQuery, type Route } from '../routes';
-import { forward, withRoutingHeaders } from '../routing/forward';
+import { forward, routedError, withRoutingHeaders } from '../routing/forward';
 import { isObjectId, itemsNamedInBody, notFound } from '../stored/names';
 import { forget } from '../stored/owners';
 import { checkItems, holderOf, recordCreated } from '../stored/ownership';
@@ -77,7 +77,7 @@ export function storedHandler(route: Route) {
     if (!attempt.ok) throw attempt.error;
     record.attempts = attempt.answered.attempts;
     const creates = route.stored?.creates;
-    const answer = await answerFromUpstream(attempt.answered.response, {
+    const answering = answerFromUpstream(attempt.answered.response, {
       route,
       config,
       keepBytes: 0,
@@ -85,6 +85,9 @@ export function storedHandler(route: Route) {
       countTools: false,
       creates: creates !== undefined,
       stream: { clientGone: request.signal, stopUpstream: () => upstreamCall?.abort(), piped: false },
+    });
+    const answer = await answering.catch((error: unknown) => {
+      throw routedError(error, attempt.answered);
     });
     const succeeded = attempt.answered.response.ok;
     if (succeeded && creates) await recordCreated(context, { answer, upstream, kind: creates });

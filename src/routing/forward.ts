@@ -1,5 +1,6 @@
 // Sends a client's request to its targets with failover, each attempt built for its upstream.
 import type { Config } from '../config/read';
+import { ProxyError } from '../errors';
 import type { Target } from '../config/upstreams';
 import { fetchUpstream } from '../http/upstream';
 import { callWithFailover, type Answered, type Attempted } from './failover';
@@ -48,10 +49,26 @@ export function forward(call: Forward): Promise<Attempted> {
   });
 }
 
-/** Says who served and how many attempts it took; after a failover that gave up, stops SDK retries. */
+/** Who served and how many attempts it took; after a failover that gave up, SDK retries stop. */
+export function routingHeaders(answered: Answered): Record<string, string> {
+  return {
+    'x-upstream': answered.target.upstream.name,
+    'x-upstream-attempts': String(answered.attempts),
+    ...(answered.gaveUp ? { 'x-should-retry': 'false' } : {}),
+  };
+}
+
 export function withRoutingHeaders(response: Response, answered: Answered): Response {
-  response.headers.set('x-upstream', answered.target.upstream.name);
-  response.headers.set('x-upstream-attempts', String(answered.attempts));
-  if (answered.gaveUp) response.headers.set('x-should-retry', 'false');
+  for (const [name, value] of Object.entries(routingHeaders(answered))) response.headers.set(name, value);
   return response;
+}
+
+/**
+ * The upstream answered, and the proxy refuses its answer (a type the route never returns, a
+ * body that broke off, a secret it could not remove): the error still says who answered.
+ */
+export function routedError(thrown: unknown, answered: Answered): unknown {
+  if (!(thrown instanceof ProxyError)) return thrown;
+  const headers = { ...Object.fromEntries(new Headers(thrown.details.headers)), ...routingHeaders(answered) };
+  return new ProxyError(thrown.status, thrown.code, thrown.message, { ...thrown.details, headers });
 }

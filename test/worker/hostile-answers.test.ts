@@ -43,6 +43,9 @@ describe('a success whose body the route never returns', () => {
         raw(tag, { contentType, body: `<p>raw ${upstreamKey} and more</p>` }),
       );
       expect(response.status).toBe(502);
+      // It still says who answered.
+      expect(response.headers.get('x-upstream-attempts')).toBe('1');
+      expect(response.headers.get('x-upstream')).toBeTruthy();
       const text = await response.text();
       expect(carriesKey(text)).toBe(false);
       const { error } = JSON.parse(text) as ErrorJson;
@@ -169,6 +172,7 @@ describe('answers that break off', () => {
       raw(uniqueTag(), { contentType: 'application/json', body, cutAfter: 20 }),
     );
     expect(response.status).toBe(502);
+    expect(response.headers.get('x-upstream-attempts')).toBe('1');
     expect((await errorOf(response)).error.code).toBe('upstream_incomplete');
   });
 
