@@ -36,7 +36,7 @@ export async function fetchUpstream(call: UpstreamCall): Promise<Response> {
       throw new ProxyError(
         504,
         'upstream_timeout',
-        `The upstream did not answer within ${call.timeoutMs} ms (UPSTREAM_TIMEOUT_MS).`,
+        `The upstream did not answer within ${call.timeoutMs} ms, the time left of UPSTREAM_TIMEOUT_MS (one deadline for every attempt together).`,
       );
     }
     throw new ProxyError(502, 'upstream_unreachable', 'The proxy could not reach the upstream API.');
