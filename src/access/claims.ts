@@ -31,8 +31,11 @@ const SKEW_SECONDS = 30;
 const MAX_LIFETIME_SECONDS = 24 * 60 * 60;
 const MAX_LIST_LENGTH = 100;
 const MAX_TEXT_LENGTH = 200;
-// The user id ends up in logs and upstream requests; control characters have no business there.
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/**
+ * The user id ends up in logs, the dashboard and upstream requests: control characters have no
+ * business there, nor bidi controls, which would make one caller id read as another's.
+ */
+const CONTROL = /[\u0000-\u001f\u007f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 interface Rule<T> {
   readonly parse: (value: unknown) => T | undefined;

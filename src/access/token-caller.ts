@@ -18,6 +18,11 @@ export function tokenSource(alg: string | undefined, config: Config): TokenSourc
   const asymmetric = (ASYMMETRIC_ALGORITHMS as readonly (string | undefined)[]).includes(alg);
   const identity = config.identityVerifier && { via: 'identity' as const, verifier: config.identityVerifier };
   const secret = config.tokenVerifier && { via: 'secret' as const, verifier: config.tokenVerifier };
+  // An algorithm neither accepts (PS256, none): the refusal names what both would have.
+  if (!asymmetric && alg !== 'HS256' && identity && secret) {
+    const accepted = ['HS256', ...ASYMMETRIC_ALGORITHMS].join(', ');
+    denyAccess('token_algorithm', `Client tokens must be signed with ${accepted}.`);
+  }
   return asymmetric ? (identity ?? secret) : (secret ?? identity);
 }
 

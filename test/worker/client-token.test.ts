@@ -101,6 +101,7 @@ const cases: [name: string, token: () => Promise<string>, code: string][] = [
   ['a missing sub', () => jwt({ exp: NOW + 60 }), 'token_claims'],
   ['an empty sub', () => jwt({ ...valid, sub: '' }), 'token_claims'],
   ['a 201-character sub', () => jwt({ ...valid, sub: 'a'.repeat(201) }), 'token_claims'],
+  ['a sub with a right-to-left override', () => jwt({ ...valid, sub: '\u202ealice' }), 'token_claims'],
   ['a sub with a newline', () => jwt({ ...valid, sub: 'alice\nadmin' }), 'token_claims'],
   ['a numeric sub', () => jwt({ ...valid, sub: 42 }), 'token_claims'],
   ['a missing exp', () => jwt({ sub: 'alice' }), 'token_claims'],

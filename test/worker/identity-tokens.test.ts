@@ -108,6 +108,11 @@ describe('identity-provider tokens (JWKS)', () => {
     // With TOKEN_SECRET on too, an HS256 token goes to the secret, never to a JWKS key.
     const both = provider({ TOKEN_SECRET: SECRET }).overrides;
     expect(await chat(confused, both)).toMatchObject({ status: 401, code: 'token_signature' });
+    // An algorithm neither verifier takes is refused naming every one they would.
+    const ps256 = `${segment({ alg: 'PS256', typ: 'JWT' })}.${segment(claims)}.c2ln`;
+    const refused = await chat(ps256, both);
+    expect(refused).toMatchObject({ status: 401, code: 'token_algorithm' });
+    expect(refused.message).toBe('Client tokens must be signed with HS256, RS256, ES256, EdDSA.');
   });
 
   it('lets a burst of sign-ins at a cold start wait for the one fetch of the keys', async () => {
