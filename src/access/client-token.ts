@@ -78,7 +78,10 @@ function denial(error: unknown): never {
     throw new ProxyError(503, 'identity_provider_unavailable', message);
   }
   if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') {
-    denyAccess('token_key', 'The client token names a key its identity provider does not publish.');
+    denyAccess(
+      'token_key',
+      'The client token names a key its identity provider does not publish for its algorithm.',
+    );
   }
   if (code === 'ERR_JOSE_ALG_NOT_ALLOWED')
     denyAccess('token_algorithm', 'The client token uses an algorithm its key does not allow.');
