@@ -78,9 +78,11 @@ function bodyKind(contentType: string, answers: AnswerBody): 'events' | 'text' |
   return answers === 'audio' && audio ? 'bytes' : 'unexpected';
 }
 
-/** The body broke off (a connection lost, a body that does not decode): the upstream's fault. */
-const brokenOff = () =>
-  new ProxyError(502, 'upstream_incomplete', "The upstream's answer broke off before its end.");
+/** A read of the body that fails (a connection lost, a body that does not decode) is the upstream's fault. */
+const unlessBrokenOff = <T>(reading: Promise<T>): Promise<T> =>
+  reading.catch((): never => {
+    throw new ProxyError(502, 'upstream_incomplete', "The upstream's answer broke off before its end.");
+  });
 
 export async function answerFromUpstream(upstream: Response, options: AnswerOptions): Promise<Answer> {
   const { status } = upstream;
@@ -100,16 +102,10 @@ export async function answerFromUpstream(upstream: Response, options: AnswerOpti
   // Audio and images are bytes a client plays or shows, relayed as they come on the native path.
   if (kind === 'bytes')
     return { response: new Response(upstream.body, init), ended: ended({ complete: true }) };
-  const read = await readUpTo(upstream, LARGE_BODY_BYTES).catch((): never => {
-    throw brokenOff();
-  });
+  const read = await unlessBrokenOff(readUpTo(upstream, LARGE_BODY_BYTES));
   if (read.rest) {
     // A stored response this large still leads with its id, which is recorded before it goes out.
-    const head = options.creates
-      ? await readHead(read.head, read.rest).catch((): never => {
-          throw brokenOff();
-        })
-      : read.head;
+    const head = options.creates ? await unlessBrokenOff(readHead(read.head, read.rest)) : read.head;
     const large = relayLargeBody(head, read.rest, { redactor, keepBytes: options.keepBytes });
     const ending = large.ended.then(({ bytes, ...rest }) => ({
       status,
